@@ -1,0 +1,20 @@
+"""skw2v: word2vec CBOW with negative sampling as a scikit-learn estimator."""
+
+from ._corpus import LineCorpus
+from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
+from ._keyedvectors import KeyedVectors
+from ._sampler import UnigramSampler
+from ._vectorizer import CBOWVectorizer
+from ._vocab import Vocabulary
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CBOWVectorizer",
+    "KeyedVectors",
+    "LineCorpus",
+    "UnigramSampler",
+    "Vocabulary",
+    "evaluate_word_analogies",
+    "evaluate_word_pairs",
+]

@@ -1,0 +1,87 @@
+"""Stage 1: raw documents -> token lists.
+
+String documents go through scikit-learn's own analyzer machinery
+(``CountVectorizer.build_analyzer``); token lists pass through unchanged.
+This module also owns the input checks shared by fit and transform.
+"""
+
+from collections.abc import Iterable
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
+
+DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
+
+_STRING_ERROR = "Iterable over raw text documents expected, string object received."
+
+
+def check_corpus(X):
+    """Reject inputs that cannot be a corpus before any work is done.
+
+    Returns an iterable over documents. Bare strings/bytes and 2-D inputs
+    (DataFrame, 2-D arrays, sparse matrices) raise ValueError; non-iterables
+    raise TypeError.
+    """
+    if isinstance(X, (str, bytes)):
+        raise ValueError(_STRING_ERROR)
+    if hasattr(X, "columns") or getattr(X, "ndim", 1) != 1 or hasattr(X, "tocsr"):
+        shape = getattr(X, "shape", None)
+        raise ValueError(
+            f"Expected a 1-D iterable of documents, got a 2-D input of shape {shape}. "
+            "Select the text column (e.g. df['text']) or use a ColumnTransformer "
+            "with a single column name (not a list)."
+        )
+    if not isinstance(X, Iterable):
+        raise TypeError(
+            f"Expected an iterable of documents (str or token lists), got {type(X).__name__}."
+        )
+    return X
+
+
+def build_analyzer(lowercase=True, token_pattern=DEFAULT_TOKEN_PATTERN, tokenizer=None,
+                   preprocessor=None, stop_words=None, strip_accents=None):
+    """Return a callable ``doc -> list[str]`` for str documents.
+
+    Uses scikit-learn's CountVectorizer word analyzer, so every option
+    behaves exactly as it does there.
+    """
+    return CountVectorizer(
+        lowercase=lowercase, token_pattern=token_pattern, tokenizer=tokenizer,
+        preprocessor=preprocessor, stop_words=stop_words, strip_accents=strip_accents,
+        analyzer="word",
+    ).build_analyzer()
+
+
+def _check_tokens(tokens, position):
+    for j, tok in enumerate(tokens):
+        if not isinstance(tok, str):
+            raise TypeError(
+                f"Token {j} of document {position} is {type(tok).__name__} ({tok!r}); "
+                "token lists must contain only str."
+            )
+    return tokens
+
+
+def to_tokens(doc, position, analyzer):
+    """Turn one document into a list of tokens, checking its type."""
+    if isinstance(doc, str):
+        return analyzer(doc)
+    if isinstance(doc, (list, tuple)):
+        return _check_tokens(doc, position)
+    if isinstance(doc, np.ndarray) and doc.ndim == 1 and doc.dtype.kind == "U":
+        return doc.tolist()
+    raise TypeError(
+        f"Document {position} is {type(doc).__name__} ({_short(doc)}); expected a str "
+        "or a list/tuple of str tokens."
+    )
+
+
+def iter_token_docs(X, analyzer):
+    """Yield the token list of each document of ``X`` (streamed, one pass)."""
+    for position, doc in enumerate(check_corpus(X)):
+        yield to_tokens(doc, position, analyzer)
+
+
+def _short(obj, width=40):
+    text = repr(obj)
+    return text if len(text) <= width else text[: width - 3] + "..."

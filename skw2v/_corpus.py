@@ -1,0 +1,145 @@
+"""Stage 3: token lists -> encoded corpus (flat int32 ids + document offsets).
+
+The corpus is read exactly once: every token gets a provisional id (its
+first-seen rank) while documents stream in, so a generator or a file never
+needs a second pass and no list of strings is kept. Counting is then a
+``bincount`` and the final encoding a table lookup.
+"""
+
+import bz2
+import gzip
+import os
+from array import array
+from typing import NamedTuple
+
+import numpy as np
+
+from ._analyzer import iter_token_docs
+
+
+class EncodedCorpus(NamedTuple):
+    """A corpus as flat word ids and document boundaries.
+
+    ``ids[offsets[i]:offsets[i + 1]]`` are the vocabulary ids of document i.
+    """
+
+    ids: np.ndarray      # int32
+    offsets: np.ndarray  # int64, len n_docs + 1, starts at 0
+
+    @property
+    def n_words(self):
+        return int(self.offsets[-1])
+
+
+class RawCorpus(NamedTuple):
+    """The result of one reading pass: provisional ids and the lexicon."""
+
+    ids: np.ndarray      # int32 provisional ids (first-seen rank)
+    offsets: np.ndarray  # int64
+    words: list          # provisional id -> word
+    counts: np.ndarray   # int64 count per provisional id
+
+
+class _Lexicon(dict):
+    """word -> provisional id; unseen words get the next id on lookup."""
+
+    def __missing__(self, word):
+        self[word] = idx = len(self)
+        return idx
+
+
+def read_corpus(X, analyzer):
+    """Tokenize and encode ``X`` in a single streaming pass."""
+    lexicon = _Lexicon()
+    lookup = lexicon.__getitem__
+    ids = array("i")
+    offsets = array("q", [0])
+    for tokens in iter_token_docs(X, analyzer):
+        ids.extend(map(lookup, tokens))
+        offsets.append(len(ids))
+    ids = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
+    counts = np.bincount(ids, minlength=len(lexicon)).astype(np.int64)
+    return RawCorpus(ids, np.frombuffer(offsets, dtype=np.int64), list(lexicon), counts)
+
+
+def encode(raw, remap, max_doc_len=None):
+    """Map provisional ids through ``remap`` (-1 drops the token), then split.
+
+    Empty documents are dropped and documents longer than ``max_doc_len``
+    are cut into pieces of that many tokens, as gensim does.
+    """
+    final = remap[raw.ids] if len(raw.ids) else raw.ids
+    keep = final >= 0
+    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    offsets = kept_before[raw.offsets]
+    if max_doc_len:
+        offsets = split_offsets(offsets, max_doc_len)
+    return EncodedCorpus(np.ascontiguousarray(final[keep], dtype=np.int32), np.unique(offsets))
+
+
+def split_offsets(offsets, max_len):
+    """Insert cut points so that no document is longer than ``max_len``."""
+    lengths = np.diff(offsets)
+    n_cuts = np.maximum((lengths - 1) // max_len, 0)
+    if not n_cuts.any():
+        return offsets
+    starts = np.repeat(offsets[:-1], n_cuts)
+    within = np.arange(n_cuts.sum()) - np.repeat(np.cumsum(n_cuts) - n_cuts, n_cuts)
+    cuts = starts + (within + 1) * max_len
+    return np.sort(np.concatenate([offsets, cuts]))
+
+
+def encode_known(X, analyzer, key_to_index):
+    """Encode documents with a fixed vocabulary for transform (OOV skipped).
+
+    Returns ``(ids, indptr)`` with one row per input document, empty rows kept.
+    """
+    get = key_to_index.get
+    ids = array("i")
+    indptr = array("q", [0])
+    for tokens in iter_token_docs(X, analyzer):
+        ids.extend(i for i in map(get, tokens) if i is not None)
+        indptr.append(len(ids))
+    return (np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32),
+            np.frombuffer(indptr, dtype=np.int64))
+
+
+class LineCorpus:
+    """A text file with one document per line, streamed (gzip/bz2 by extension).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; ``.gz`` and ``.bz2`` files are decompressed on the fly.
+    encoding : str, default="utf-8"
+        Text encoding of the file.
+    errors : str, default="strict"
+        How undecodable bytes are handled (as in :func:`open`).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "corpus.txt")
+    >>> _ = open(path, "w").write("the cat sat\\nthe dog ran\\n")
+    >>> list(LineCorpus(path))
+    ['the cat sat', 'the dog ran']
+    """
+
+    def __init__(self, path, encoding="utf-8", errors="strict"):
+        self.path = os.fspath(path)
+        self.encoding = encoding
+        self.errors = errors
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"Corpus file not found: {self.path}")
+
+    def _open(self):
+        opener = {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(self.path)[1], open)
+        return opener(self.path, "rt", encoding=self.encoding, errors=self.errors)
+
+    def __iter__(self):
+        with self._open() as f:
+            for lineno, line in enumerate(f, 1):
+                yield line.rstrip("\r\n")
+
+    def __repr__(self):
+        return f"LineCorpus({self.path!r})"

@@ -1,0 +1,66 @@
+"""Device selection: the one module that imports CuPy.
+
+Everything else receives an array module ``xp`` (numpy or cupy) from here.
+"""
+
+import re
+
+import numpy as np
+
+_GPU_HINT = ("Install the GPU extra (pip install 'skw2v[gpu]', which brings CuPy) on a "
+             "machine with an NVIDIA GPU and CUDA driver, or use device='cpu'.")
+
+
+def _import_cupy():
+    try:
+        import cupy
+    except ImportError as err:  # also covers broken CUDA installs raising ImportError
+        raise ImportError(f"device='gpu' needs CuPy, which is not installed. {_GPU_HINT}") from err
+    return cupy
+
+
+def parse_device(device):
+    """Split a device string into ``(kind, index)``; raise ValueError if malformed."""
+    if device in ("cpu", "auto"):
+        return device, None
+    if device == "gpu":
+        return "gpu", 0
+    match = re.fullmatch(r"cuda:(\d+)", str(device))
+    if match:
+        return "gpu", int(match.group(1))
+    raise ValueError(f"Unknown device {device!r}; use 'cpu', 'gpu', 'cuda:N' or 'auto'.")
+
+
+def gpu_available():
+    """True when CuPy imports and sees at least one CUDA device."""
+    try:
+        cupy = _import_cupy()
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # no driver, no device, or a broken install: all mean "no GPU"
+        return False
+
+
+def resolve_device(device):
+    """Return ``(xp, device_index)`` for a device string.
+
+    ``"auto"`` picks the GPU when usable and the CPU otherwise; ``"gpu"`` or
+    ``"cuda:N"`` without CuPy or a device raise with what to install.
+    """
+    kind, index = parse_device(device)
+    if kind == "auto":
+        kind, index = ("gpu", 0) if gpu_available() else ("cpu", None)
+    if kind == "cpu":
+        return np, None
+    cupy = _import_cupy()
+    try:
+        n_devices = cupy.cuda.runtime.getDeviceCount()
+    except Exception as err:
+        raise RuntimeError(f"device={device!r}: no usable CUDA device ({err}). {_GPU_HINT}") from err
+    if index >= n_devices:
+        raise ValueError(f"device={device!r}: only {n_devices} CUDA device(s) are visible.")
+    return cupy, index
+
+
+def to_numpy(array):
+    """Bring a numpy or CuPy array to host memory as numpy."""
+    return array.get() if hasattr(array, "get") and not isinstance(array, np.ndarray) else np.asarray(array)

@@ -1,0 +1,398 @@
+"""CBOWVectorizer: the scikit-learn estimator tying the stages together.
+
+text -> tokens (_analyzer) -> vocabulary (_vocab) -> encoded corpus (_corpus)
+-> engine (_hogwild / _minibatch, scheduled by _training) -> KeyedVectors
+-> document vectors (_aggregate).
+"""
+
+import copy
+import os
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._aggregate import aggregate, sif_common_component
+from ._analyzer import DEFAULT_TOKEN_PATTERN, build_analyzer, check_corpus
+from ._corpus import encode, encode_known, read_corpus
+from ._device import parse_device, resolve_device
+from ._hogwild import HogwildEngine
+from ._keyedvectors import KeyedVectors
+from ._sampler import alias_table
+from ._training import Schedule, run_epochs
+from ._vocab import Vocabulary
+
+_AGGS = {"mean", "sum", "max", "minmax", "sif"}
+
+
+class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Word2vec CBOW with negative sampling, as a text vectorizer.
+
+    Learns word vectors from raw documents (or token lists) with word2vec's
+    continuous bag-of-words model and turns documents into dense vectors by
+    aggregating their words' vectors. Drop-in where ``CountVectorizer`` or
+    ``TfidfVectorizer`` go in a :class:`~sklearn.pipeline.Pipeline`.
+
+    Parameters
+    ----------
+    vector_size : int, default=100
+        Dimension of the word vectors.
+    window : int, default=5
+        Maximum distance between the target and a context word; the
+        effective window is drawn uniformly in ``[1, window]`` per target.
+    negative : int, default=5
+        Negative samples per target.
+    ns_exponent : float, default=0.75
+        Exponent of the unigram distribution negatives are drawn from.
+    sample : float, default=1e-3
+        Threshold for subsampling frequent words (0 disables).
+    min_count : int, default=5
+        Words rarer than this are ignored.
+    max_vocab_size : int or None, default=None
+        Keep at most this many of the most frequent words.
+    epochs : int, default=5
+        Passes over the corpus.
+    alpha : float, default=0.025
+        Initial learning rate (with ``optimizer="adam"``, Adam's step size).
+    min_alpha : float, default=1e-4
+        Learning rate reached at the end of training (linear decay).
+    solver : {"auto", "hogwild", "minibatch"}, default="auto"
+        ``"hogwild"``: word2vec's per-word lock-free SGD on CPU threads;
+        ``"minibatch"``: the vectorized layered formulation on numpy or CuPy.
+        ``"auto"`` picks hogwild on the CPU and minibatch on a GPU.
+    optimizer : {"sgd", "adam"}, default="sgd"
+        Optimizer of the minibatch solver.
+    batch_size : int or "auto", default="auto"
+        Target words per minibatch step.
+    device : str, default="cpu"
+        ``"cpu"``, ``"gpu"`` (CUDA device 0), ``"cuda:N"`` or ``"auto"``.
+    n_jobs : int or None, default=-1
+        CPU training threads; -1 uses all cores. Only ``n_jobs=1`` with a
+        fixed ``random_state`` is bit-reproducible.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, subsampling, windows and negatives.
+    agg : {"mean", "sum", "max", "minmax", "sif"}, default="mean"
+        How ``transform`` combines a document's word vectors; ``"minmax"``
+        concatenates the minimum and maximum (2 * vector_size columns) and
+        ``"sif"`` is the smooth-inverse-frequency weighted mean with the
+        training corpus' common component removed (Arora et al., 2017).
+    lowercase, token_pattern, tokenizer, preprocessor, stop_words, strip_accents
+        Tokenization of str documents, exactly as in
+        :class:`~sklearn.feature_extraction.text.CountVectorizer` except that
+        single-character tokens are kept (``token_pattern=r"(?u)\\b\\w+\\b"``).
+        Token lists are used as given.
+    max_doc_len : int, default=10000
+        Longer documents are cut into pieces of this many words for training.
+    verbose : int, default=0
+        1 shows a progress bar; 2 also logs each epoch (logger ``"skw2v"``).
+    callbacks : list of callables or None, default=None
+        Each is called as ``callback(estimator, epoch_stats)`` after every epoch.
+
+    Attributes
+    ----------
+    wv_ : KeyedVectors
+        The trained word vectors, shape (n_words, vector_size), most frequent first.
+    vocabulary_ : dict
+        Word to row index in ``wv_.vectors``.
+    syn1neg_ : ndarray of shape (n_words, vector_size)
+        Output (context) weights, kept so that :meth:`partial_fit` can continue.
+    loss_curve_ : list of float
+        Mean cross-entropy per target word, one value per epoch.
+    n_words_trained_ : int
+        Words trained after subsampling, over all epochs and calls.
+    corpus_total_words_ : int
+        Tokens read (vocabulary or not), over all calls.
+
+    See Also
+    --------
+    sklearn.feature_extraction.text.CountVectorizer : Sparse bag-of-words counts.
+    KeyedVectors : Word vectors with similarity queries and word2vec file I/O.
+
+    Examples
+    --------
+    >>> from skw2v import CBOWVectorizer
+    >>> from skw2v.datasets import make_topic_corpus
+    >>> docs, y = make_topic_corpus(n_docs=200, random_state=0)
+    >>> vec = CBOWVectorizer(vector_size=20, min_count=2, epochs=2, n_jobs=1, random_state=0)
+    >>> X = vec.fit_transform(docs)
+    >>> X.shape
+    (200, 20)
+    """
+
+    _parameter_constraints = {
+        "vector_size": [Interval(Integral, 1, None, closed="left")],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "negative": [Interval(Integral, 1, None, closed="left")],
+        "ns_exponent": [Interval(Real, -10, 10, closed="both")],
+        "sample": [Interval(Real, 0, 1, closed="both")],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "max_vocab_size": [None, Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "min_alpha": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"auto", "hogwild", "minibatch"})],
+        "optimizer": [StrOptions({"sgd", "adam"})],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "device": [StrOptions({"cpu", "gpu", "auto"}), str],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "agg": [StrOptions(_AGGS)],
+        "lowercase": ["boolean"],
+        "token_pattern": [str, None],
+        "tokenizer": [callable, None],
+        "preprocessor": [callable, None],
+        "stop_words": [StrOptions({"english"}), list, None],
+        "strip_accents": [StrOptions({"ascii", "unicode"}), callable, None],
+        "max_doc_len": [Interval(Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+        "callbacks": [list, tuple, None],
+    }
+
+    def __init__(self, vector_size=100, *, window=5, negative=5, ns_exponent=0.75, sample=1e-3,
+                 min_count=5, max_vocab_size=None, epochs=5, alpha=0.025, min_alpha=1e-4,
+                 solver="auto", optimizer="sgd", batch_size="auto", device="cpu", n_jobs=-1,
+                 random_state=None, agg="mean", lowercase=True,
+                 token_pattern=DEFAULT_TOKEN_PATTERN, tokenizer=None, preprocessor=None,
+                 stop_words=None, strip_accents=None, max_doc_len=10000, verbose=0,
+                 callbacks=None):
+        self.vector_size = vector_size
+        self.window = window
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.sample = sample
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.epochs = epochs
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.solver = solver
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.agg = agg
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.tokenizer = tokenizer
+        self.preprocessor = preprocessor
+        self.stop_words = stop_words
+        self.strip_accents = strip_accents
+        self.max_doc_len = max_doc_len
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.non_deterministic = True
+        return tags
+
+    # ------------------------------------------------------------------ fitting
+    def build_analyzer(self):
+        """Return the callable that turns a str document into tokens."""
+        return build_analyzer(self.lowercase, self.token_pattern, self.tokenizer,
+                              self.preprocessor, self.stop_words, self.strip_accents)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the vocabulary and word vectors from a corpus.
+
+        Parameters
+        ----------
+        X : iterable of str or of token lists
+            Documents: a list, generator (read once), pandas Series or
+            :class:`~skw2v.LineCorpus`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CBOWVectorizer
+            The fitted estimator. If fitting fails or is interrupted, the
+            previously fitted state is left unchanged.
+        """
+        self._check_setup()
+        raw = read_corpus(check_corpus(X), self.build_analyzer())
+        vocab = self._new_vocabulary(raw)
+        rng = check_random_state(self.random_state)
+        syn0 = init_input_vectors(rng, len(vocab), self.vector_size)
+        syn1neg = np.zeros_like(syn0)
+        state = self._train(raw, vocab, syn0, syn1neg, rng)
+        self._install(state, vocab, syn0, syn1neg, rng, total_words=len(raw.ids),
+                      trained=0)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Continue training on more documents (the first call is :meth:`fit`).
+
+        New words whose cumulative count reaches ``min_count`` join the
+        vocabulary; both weight matrices grow and training continues from
+        the current weights with the full learning-rate schedule.
+
+        Parameters
+        ----------
+        X : iterable of str or of token lists
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CBOWVectorizer
+        """
+        if not hasattr(self, "wv_"):
+            return self.fit(X)
+        self._validate_params()
+        self._check_setup()
+        raw = read_corpus(check_corpus(X), self.build_analyzer())
+        vocab = self._vocab.update(raw.words, raw.counts, self.min_count, self.max_vocab_size)
+        rng = copy.deepcopy(self._random_state)
+        n_old, n_new = len(self._vocab), len(vocab) - len(self._vocab)
+        syn0 = np.vstack([self.wv_.vectors, init_input_vectors(rng, n_new, self.vector_size)])
+        syn1neg = np.vstack([self.syn1neg_, np.zeros((n_new, self.vector_size), np.float32)])
+        assert syn0.shape[0] == n_old + n_new
+        state = self._train(raw, vocab, syn0, syn1neg, rng)
+        self._install(state, vocab, syn0, syn1neg, rng,
+                      total_words=self.corpus_total_words_ + len(raw.ids),
+                      trained=self.n_words_trained_, history=self.loss_curve_)
+        return self
+
+    def _check_setup(self):
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs == 0 has no meaning; use a positive number or -1 for all cores.")
+        parse_device(self.device)
+        if self.min_alpha > self.alpha:
+            raise ValueError(f"min_alpha={self.min_alpha} must not exceed alpha={self.alpha}.")
+
+    def _new_vocabulary(self, raw):
+        if not len(raw.ids):
+            raise ValueError("The corpus is empty: no document contains any token. "
+                             "Check the input and the tokenization settings.")
+        vocab = Vocabulary.from_counts(raw.words, raw.counts, self.min_count, self.max_vocab_size)
+        if not len(vocab):
+            raise ValueError(
+                f"No word occurs at least min_count={self.min_count} times (the most frequent "
+                f"word occurs {int(raw.counts.max())} times). Lower min_count or give more text.")
+        check_memory(len(vocab), self.vector_size)
+        return vocab
+
+    def _solver_and_xp(self):
+        xp, device_index = resolve_device(self.device)
+        solver = self.solver
+        if solver == "auto":
+            solver = "hogwild" if xp is np else "minibatch"
+        if solver == "hogwild" and xp is not np:
+            raise ValueError("solver='hogwild' runs on the CPU only; use solver='minibatch' "
+                             "(or 'auto') with a GPU device.")
+        return solver, xp, device_index
+
+    def _train(self, raw, vocab, syn0, syn1neg, rng):
+        """Encode, build the sampling tables, and train ``syn0``/``syn1neg`` in place."""
+        corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len)
+        keep_prob = vocab.keep_probs(self.sample)
+        prob, alias = alias_table(vocab.counts, self.ns_exponent)
+        solver, xp, device_index = self._solver_and_xp()
+        schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
+        if solver == "hogwild":
+            engine = HogwildEngine(corpus, keep_prob, prob, alias, syn0, syn1neg,
+                                   window=self.window, negative=self.negative,
+                                   n_threads=effective_n_jobs(self.n_jobs), random_state=rng)
+        else:
+            from ._minibatch import MinibatchEngine
+
+            engine = MinibatchEngine(corpus, keep_prob, prob, alias, syn0, syn1neg,
+                                     window=self.window, negative=self.negative,
+                                     batch_size=self.batch_size, optimizer=self.optimizer,
+                                     xp=xp, device_index=device_index, random_state=rng)
+        history = run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
+                             owner=self)
+        if hasattr(engine, "finalize"):
+            engine.finalize()  # copies device weights back into syn0/syn1neg
+        return history, corpus
+
+    def _install(self, state, vocab, syn0, syn1neg, rng, total_words, trained, history=()):
+        history_new, corpus = state
+        self._vocab = vocab
+        self.wv_ = KeyedVectors(vocab.index_to_key, syn0, vocab.counts)
+        self.vocabulary_ = vocab.key_to_index
+        self.syn1neg_ = syn1neg
+        self.loss_curve_ = list(history) + [s.mean_loss for s in history_new]
+        self.n_words_trained_ = trained + sum(s.effective_words for s in history_new)
+        self.corpus_total_words_ = total_words
+        self._random_state = rng
+        self.sif_component_ = sif_common_component(corpus.ids, corpus.offsets, syn0, vocab.counts) \
+            if self.agg == "sif" else None
+
+    # --------------------------------------------------------------- transform
+    def transform(self, X):
+        """Turn documents into dense vectors.
+
+        Parameters
+        ----------
+        X : iterable of str or of token lists
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_docs, vector_size), float32
+            One row per document (``2 * vector_size`` columns for
+            ``agg="minmax"``). Unknown words are skipped; a document without
+            known words gives a row of zeros.
+        """
+        check_is_fitted(self, "wv_")
+        if self.agg == "sif" and getattr(self, "sif_component_", None) is None:
+            raise ValueError("agg='sif' was set after fitting; refit so that the common "
+                             "component of the training documents is estimated.")
+        ids, indptr = encode_known(check_corpus(X), self.build_analyzer(), self.vocabulary_)
+        return aggregate(ids, indptr, self.wv_.vectors, self.agg, self.wv_.counts,
+                         self.sif_component_).astype(np.float32, copy=False)
+
+    @property
+    def _n_features_out(self):
+        return self.wv_.vector_size * (2 if self.agg == "minmax" else 1)
+
+    # ------------------------------------------------------------------ queries
+    def most_similar(self, positive=None, negative=None, topn=10):
+        """Words closest to the mean of ``positive`` minus ``negative`` (3CosAdd).
+
+        See :meth:`KeyedVectors.most_similar`; unknown words raise KeyError.
+        """
+        check_is_fitted(self, "wv_")
+        return self.wv_.most_similar(positive=positive, negative=negative, topn=topn)
+
+    def similarity(self, w1, w2):
+        """Cosine similarity of two words."""
+        check_is_fitted(self, "wv_")
+        return self.wv_.similarity(w1, w2)
+
+    def doesnt_match(self, words):
+        """The word furthest from the mean of ``words``."""
+        check_is_fitted(self, "wv_")
+        return self.wv_.doesnt_match(words)
+
+
+def init_input_vectors(rng, n_words, dim):
+    """Input vectors uniform in [-0.5/dim, 0.5/dim), as word2vec initialises them."""
+    out = np.empty((n_words, dim), np.float32)
+    for start in range(0, n_words, 65536):  # blocks keep the float64 draw small
+        block = rng.random_sample((min(65536, n_words - start), dim))
+        out[start:start + len(block)] = (block - 0.5) / dim
+    return out
+
+
+def check_memory(n_words, dim):
+    """Refuse a model whose two weight matrices cannot fit in memory."""
+    need = 2 * n_words * dim * 4
+    try:
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return
+    if need > available:
+        raise MemoryError(
+            f"{n_words} words x vector_size={dim} needs {need / 2**30:.1f} GiB for the weights, "
+            f"more than this machine's {available / 2**30:.1f} GiB. Raise min_count, set "
+            "max_vocab_size or lower vector_size.")

@@ -1,0 +1,109 @@
+"""Stage 2: token counts -> vocabulary.
+
+A :class:`Vocabulary` is plain data (words in frequency order, their counts)
+plus the two derived tables training needs: subsampling keep-probabilities
+and the word -> index map. It can be built and reused on its own.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Vocabulary:
+    """Words kept for training, most frequent first.
+
+    Parameters
+    ----------
+    index_to_key : list of str
+        Words, most frequent first (ties keep first-seen order).
+    counts : ndarray of shape (n_words,), int64
+        Corpus count of each word.
+    rare_counts : dict
+        Counts of words seen but below ``min_count``; they join the
+        vocabulary in a later :meth:`update` once their total reaches it.
+    """
+
+    index_to_key: list
+    counts: np.ndarray
+    rare_counts: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.counts = np.asarray(self.counts, dtype=np.int64)
+        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    @property
+    def total_words(self):
+        """Number of corpus tokens that are in the vocabulary."""
+        return int(self.counts.sum())
+
+    @classmethod
+    def from_counts(cls, words, counts, min_count=5, max_vocab_size=None):
+        """Build a vocabulary from parallel ``words`` / ``counts`` sequences.
+
+        ``words`` must be in first-seen order so that ties are broken the
+        way gensim breaks them.
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        kept = select_words(counts, min_count, max_vocab_size)
+        rare = np.setdiff1d(np.arange(len(counts)), kept, assume_unique=True)
+        return cls(
+            index_to_key=[words[i] for i in kept],
+            counts=counts[kept],
+            rare_counts={words[i]: int(counts[i]) for i in rare},
+        )
+
+    def update(self, words, counts, min_count=5, max_vocab_size=None):
+        """Return a new vocabulary with more counts added (for partial_fit).
+
+        Known words keep their index; their counts grow. Unknown words are
+        counted together with earlier rare counts and those reaching
+        ``min_count`` are appended, most frequent first.
+        """
+        old_counts = self.counts.copy()
+        rare = dict(self.rare_counts)
+        for w, c in zip(words, np.asarray(counts, dtype=np.int64).tolist()):
+            i = self.key_to_index.get(w)
+            if i is None:
+                rare[w] = rare.get(w, 0) + c
+            else:
+                old_counts[i] += c
+        grown = [w for w, c in rare.items() if c >= min_count]
+        grown.sort(key=lambda w: -rare[w])
+        if max_vocab_size is not None:
+            grown = grown[: max(max_vocab_size - len(self), 0)]
+        new_counts = np.array([rare.pop(w) for w in grown], dtype=np.int64)
+        return Vocabulary(self.index_to_key + grown,
+                          np.concatenate([old_counts, new_counts]), rare)
+
+    def keep_probs(self, sample):
+        """Probability of keeping each word under frequent-word subsampling.
+
+        word2vec's formula: ``(sqrt(f / t) + 1) * t / f`` with
+        ``t = sample * total_words``, capped at 1; ``sample=0`` keeps all.
+        """
+        if not sample:
+            return np.ones(len(self), dtype=np.float32)
+        threshold = sample * self.total_words
+        f = self.counts.astype(np.float64)
+        prob = (np.sqrt(f / threshold) + 1.0) * threshold / f
+        return np.minimum(prob, 1.0).astype(np.float32)
+
+    def remap_table(self, words):
+        """int32 array mapping positions in ``words`` to vocabulary ids (-1 if absent)."""
+        get = self.key_to_index.get
+        return np.fromiter((get(w, -1) for w in words), dtype=np.int32, count=len(words))
+
+
+def select_words(counts, min_count, max_vocab_size):
+    """Indices of the words to keep, most frequent first, ties by first appearance."""
+    counts = np.asarray(counts)
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] >= min_count]
+    if max_vocab_size is not None:
+        order = order[:max_vocab_size]
+    return order
