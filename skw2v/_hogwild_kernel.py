@@ -30,7 +30,7 @@ class ChunkParams(NamedTuple):
     seed: np.uint64
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", error_model="numpy", cache=True)
 def _sigmoid_and_loss(f, label):
     """sigmoid(f) and the cross-entropy -log p(label), both computed stably."""
     if f >= 0.0:
@@ -46,7 +46,7 @@ def _sigmoid_and_loss(f, label):
     return s, loss
 
 
-@numba.njit(nogil=True, fastmath=True, cache=True)
+@numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def train_cbow_target(syn0, syn1neg, sent, pos, lo, hi, negative, alpha,
                       prob, alias, neu1, neu1e, state):
     """One CBOW-NS update for the word at ``sent[pos]`` with context ``sent[lo:hi]``.
@@ -99,7 +99,7 @@ def train_cbow_target(syn0, syn1neg, sent, pos, lo, hi, negative, alpha,
     return state, loss
 
 
-@numba.njit(nogil=True, fastmath=True, cache=True)
+@numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, syn0, syn1neg,
                 params, neu1, neu1e, sent):
     """Train documents ``doc_lo:doc_hi`` of the encoded corpus.

@@ -1,0 +1,140 @@
+"""The numba kernel against a plain numpy reference of word2vec's CBOW-NS update."""
+
+import numba
+import numpy as np
+import pytest
+
+from skw2v._hogwild_kernel import ChunkParams, train_chunk, train_cbow_target
+from skw2v._random import next_u64, split_u64
+from skw2v._sampler import alias_table
+
+
+def reference_update(syn0, syn1neg, sent, pos, lo, hi, negatives, alpha):
+    """word2vec CBOW (cbow_mean=1) negative-sampling step, straight from the C tool."""
+    context = [sent[c] for c in range(lo, hi) if c != pos]
+    h = syn0[context].astype(np.float64).mean(axis=0)
+    neu1e = np.zeros_like(h)
+    loss = 0.0
+    for target, label in [(sent[pos], 1)] + [(n, 0) for n in negatives if n != sent[pos]]:
+        f = h @ syn1neg[target]
+        s = 1.0 / (1.0 + np.exp(-f))
+        loss += -np.log(s) if label else -np.log(1.0 - s)
+        g = (label - s) * alpha
+        neu1e += g * syn1neg[target]
+        syn1neg[target] += g * h
+    for w in context:
+        syn0[w] += neu1e
+    return loss
+
+
+MASK64 = (1 << 64) - 1
+
+
+def xorshift64star(state):
+    """Reference xorshift64* on Python ints: (new state, output)."""
+    state ^= state >> 12
+    state ^= (state << 25) & MASK64
+    state ^= state >> 27
+    return state, (state * 0x2545F4914F6CDD1D) & MASK64
+
+
+def draw_negatives(state, prob, alias, n):
+    """The kernel's negative draws, replayed with a pure-Python generator."""
+    out, state = [], int(state)
+    for _ in range(n):
+        state, r = xorshift64star(state)
+        bucket = ((r >> 32) * len(prob)) >> 32
+        u = np.float32((r & 0xFFFFFFFF) / 2**32)
+        out.append(bucket if u < prob[bucket] else alias[bucket])
+    return out
+
+
+@numba.njit
+def _numba_draws(state, n, k):
+    out = np.empty((n, 2))
+    for i in range(n):
+        state, r = next_u64(state)
+        b, u = split_u64(r, k)
+        out[i, 0] = b
+        out[i, 1] = u
+    return out
+
+
+def test_kernel_generator_matches_python_reference():
+    got = _numba_draws(np.uint64(987654321), 1000, 37)
+    state = 987654321
+    for bucket, u in got:
+        state, r = xorshift64star(state)
+        assert bucket == ((r >> 32) * 37) >> 32
+        assert u == np.float32((r & 0xFFFFFFFF) / 2**32)
+
+
+@pytest.mark.parametrize("pos, lo, hi", [(3, 0, 7), (0, 0, 3), (6, 4, 7), (2, 1, 4)])
+@pytest.mark.parametrize("negative", [1, 5, 15])
+def test_single_window_update_matches_numpy_reference(pos, lo, hi, negative):
+    rng = np.random.RandomState(negative + pos)
+    n_words, dim = 12, 16
+    syn0 = ((rng.random_sample((n_words, dim)) - 0.5) / dim).astype(np.float32)
+    syn1neg = (rng.standard_normal((n_words, dim)) * 0.3).astype(np.float32)
+    sent = np.array([1, 4, 2, 7, 4, 9, 3], dtype=np.int32)
+    prob, alias = alias_table(rng.randint(1, 50, n_words))
+    seed = np.uint64(12345 + negative)
+    alpha = 0.05
+
+    ref0, ref1 = syn0.astype(np.float64), syn1neg.astype(np.float64)
+    negatives = draw_negatives(seed, prob, alias, negative)
+    ref_loss = reference_update(ref0, ref1, sent, pos, lo, hi, negatives, alpha)
+
+    neu1, neu1e = np.empty(dim, np.float32), np.empty(dim, np.float32)
+    _, loss = train_cbow_target(syn0, syn1neg, sent, pos, lo, hi, negative, alpha,
+                                prob, alias, neu1, neu1e, seed)
+    np.testing.assert_allclose(syn0, ref0, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(syn1neg, ref1, rtol=1e-5, atol=1e-7)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+
+
+def test_update_without_context_changes_nothing():
+    syn0 = np.ones((3, 4), np.float32)
+    syn1neg = np.ones((3, 4), np.float32)
+    prob, alias = alias_table([1, 1, 1])
+    sent = np.array([2], np.int32)
+    _, loss = train_cbow_target(syn0, syn1neg, sent, 0, 0, 1, 5, 0.1, prob, alias,
+                                np.empty(4, np.float32), np.empty(4, np.float32), np.uint64(1))
+    assert loss == 0.0
+    assert (syn0 == 1).all() and (syn1neg == 1).all()
+
+
+def _chunk(ids, offsets, keep, seed, window=5, negative=5, dim=8):
+    n_words = int(ids.max()) + 1
+    rng = np.random.RandomState(0)
+    syn0 = ((rng.random_sample((n_words, dim)) - 0.5) / dim).astype(np.float32)
+    syn1neg = np.zeros((n_words, dim), np.float32)
+    prob, alias = alias_table(np.bincount(ids, minlength=n_words) + 1)
+    params = ChunkParams(window, negative, 0.025, 1e-7, 1e-4, np.uint64(seed))
+    out = train_chunk(ids, offsets, 0, len(offsets) - 1, keep, prob, alias, syn0, syn1neg,
+                      params, np.empty(dim, np.float32), np.empty(dim, np.float32),
+                      np.empty(int(np.diff(offsets).max()), np.int32))
+    return out, syn0, syn1neg
+
+
+def test_chunk_is_deterministic_for_a_seed_and_varies_across_seeds():
+    rng = np.random.RandomState(1)
+    ids = rng.randint(0, 50, 2000).astype(np.int32)
+    offsets = np.array([0, 700, 1500, 2000], np.int64)
+    keep = np.full(50, 0.7, np.float32)
+    a = _chunk(ids, offsets, keep, seed=7)
+    b = _chunk(ids, offsets, keep, seed=7)
+    c = _chunk(ids, offsets, keep, seed=8)
+    assert a[0] == b[0] and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[1], c[1])
+
+
+def test_chunk_subsampling_keeps_expected_fraction():
+    rng = np.random.RandomState(2)
+    ids = rng.randint(0, 20, 100_000).astype(np.int32)
+    offsets = np.arange(0, 100_001, 1000, dtype=np.int64)
+    keep = np.linspace(0.1, 1.0, 20).astype(np.float32)
+    (loss, examples, effective), _, _ = _chunk(ids, offsets, keep, seed=3)
+    expected = keep[ids].sum()
+    assert abs(effective - expected) < 4 * np.sqrt(expected)
+    assert examples <= effective and np.isfinite(loss) and loss > 0
