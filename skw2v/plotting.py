@@ -60,7 +60,7 @@ def plot_loss_curve(estimator_or_losses, ax=None):
     ----------
     estimator_or_losses : CBOWVectorizer or sequence of float
         A fitted estimator (its ``loss_curve_`` is plotted, including the
-        epochs of every :meth:`~CBOWVectorizer.partial_fit` call) or the
+        epochs of every :meth:`~skw2v.CBOWVectorizer.partial_fit` call) or the
         losses themselves, one per epoch.
     ax : matplotlib.axes.Axes, default=None
         Where to draw. By default, a new figure is created (without pyplot).
@@ -175,7 +175,7 @@ def plot_words(wv_or_estimator, words, method="pca", ax=None, random_state=None,
 
     The words' vectors are normalised to unit length first, so that the map
     reflects cosine similarity, the measure behind
-    :meth:`~KeyedVectors.most_similar`.
+    :meth:`~skw2v.KeyedVectors.most_similar`.
 
     Parameters
     ----------
