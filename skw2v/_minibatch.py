@@ -1,0 +1,465 @@
+"""The minibatch engine: the textbook's layered CBOW, vectorized, on numpy or CuPy.
+
+One code path over an array module ``xp`` (numpy or cupy). The layers keep
+the textbook's names and roles, but each works on a whole batch of targets
+and on all of their negatives at once:
+
+    Embedding            row gather; its gradient = sparse rows to scatter-add
+    CBOW                 mean of the context rows (padded matrix + weights)
+    EmbeddingDot         dot of h with the target row and the negative rows
+    SigmoidWithLoss      sigmoid cross-entropy, per (target, output) pair
+    NegativeSamplingLoss alias-table draws + EmbeddingDot + SigmoidWithLoss
+
+Per epoch, a block of documents is prepared at once: subsampling (one
+uniform draw per token), removal of the dropped tokens *before* windowing
+as word2vec does, word2vec's dynamic window, and a ``(n_targets, 2 *
+window)`` matrix of context ids with a weight matrix (0 for padding).
+Batches are then cut from the block in corpus order.
+
+Optimizers
+----------
+``"sgd"`` is word2vec's update: every target contributes its own gradient,
+scaled by its own learning rate (the schedule's linear decay per input
+word), and the per-example gradients of a batch, all computed from the
+same snapshot of the weights, are summed into the rows (not averaged).
+The context rows receive ``neu1e`` undivided by the context size, as in
+word2vec. ``"adam"`` is the textbook trainer: the gradient of the mean loss
+over the batch (exact, divided by the context size), Adam with
+``beta1=0.9, beta2=0.999, eps=1e-8`` and step size ``lr`` = the schedule's
+learning rate at the batch (``alpha`` decayed linearly to ``min_alpha``;
+pass ``alpha=0.001`` for the textbook's setting). Adam is lazy: only the
+rows a batch touched update their weights and moments.
+
+Scatter-add: numpy sums duplicate rows with a sparse matrix product (about
+6x faster than ``np.add.at``); CuPy uses ``cupy.add.at`` (atomic adds).
+SGD caps the duplicates: a row touched ``m > ROW_CAP`` (64) times in one
+batch gets its summed update scaled by ``64 / m``. Without the cap, summed
+updates of very frequent rows diverge at word2vec's learning rates once a
+batch holds more than a few hundred targets; below the cap the update is
+exactly word2vec's. Targets are shuffled within a block (it helps large batches).
+The loss is accumulated on the device in float64 and read back once per
+block, so the steps of a block never synchronize with the host.
+"""
+
+import contextlib
+from typing import NamedTuple
+
+import numpy as np
+
+from ._training import EpochStats, plan_chunks
+
+BATCH_AUTO_CPU = 256
+BATCH_AUTO_GPU = 16384
+BLOCK_WORDS_CPU = 1 << 18
+BLOCK_WORDS_GPU = 1 << 22
+ROW_CAP = 64
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+_OOM_HINT = ("Out of memory on the training device while training with batch_size={}. "
+             "Use a smaller batch_size (or a smaller vector_size / vocabulary).")
+
+
+def auto_batch_size(xp, n_words):
+    """``batch_size="auto"``: 256 targets on numpy; on a GPU ``n_words // 8`` within [256, 16384].
+
+    Summing the per-example updates of a batch (SGD) stays close to
+    word2vec's sequential updates only while a batch touches each row a
+    few times, so small vocabularies get smaller GPU batches (measured on
+    numpy with lee_background: 256 matches hogwild, 1024 is 2.5% worse in
+    loss, 4096 clearly worse).
+    """
+    if xp is np:
+        return BATCH_AUTO_CPU
+    return int(max(BATCH_AUTO_CPU, min(BATCH_AUTO_GPU, n_words // 8)))
+
+
+# ---------------------------------------------------------------- scatter-add
+def scatter_rows(xp, W, rows, coef, src, src_row, cap=None, counter=None):
+    """``W[rows[i]] += coef[i] * src[src_row[i]]`` summed over ``i`` (duplicates add up).
+
+    With ``cap``, a row that occurs ``m > cap`` times gets its sum scaled by
+    ``cap / m``; ``counter`` is a zeroed int32 scratch of ``len(W)`` (CuPy only).
+    """
+    if xp is np:
+        _scatter_rows_sparse(W, rows, coef, src, src_row, cap)
+        return
+    if cap is not None:
+        xp.add.at(counter, rows, 1)
+        coef = coef * xp.minimum(1.0, cap / counter[rows]).astype(coef.dtype)
+        counter[rows] = 0
+    xp.add.at(W, rows, coef[:, None] * src[src_row])
+
+
+def _scatter_rows_sparse(W, rows, coef, src, src_row, cap=None):
+    """numpy: one sparse (unique rows x src rows) product, no per-item Python work."""
+    unique, update, counts = _sum_rows_sparse(rows, coef, src, src_row)
+    if cap is not None:
+        update *= np.minimum(1.0, cap / counts).astype(update.dtype)[:, None]
+    W[unique] += update
+
+
+def _sum_rows_sparse(rows, coef, src, src_row):
+    from scipy import sparse
+
+    unique, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True)
+    mat = sparse.csr_matrix((coef, (inverse, src_row)), shape=(len(unique), len(src)))
+    return unique, mat @ src, counts
+
+
+def sum_rows(xp, rows, coef, src, src_row, scratch):
+    """Per-row sums of ``coef[i] * src[src_row[i]]``: ``(index, sums)`` with ``sums[j]`` for row ``index[j]``.
+
+    numpy returns unique rows. CuPy sums into the zeroed ``scratch`` (no host
+    sync for a unique) and returns ``rows`` with duplicates, each duplicate
+    carrying the same full sum; ``scratch`` is zeroed again.
+    """
+    if xp is np:
+        unique, sums, _ = _sum_rows_sparse(rows, coef, src, src_row)
+        return unique, sums
+    xp.add.at(scratch, rows, coef[:, None] * src[src_row])
+    sums = scratch[rows]
+    scratch[rows] = 0.0
+    return rows, sums
+
+
+# --------------------------------------------------------------------- layers
+class Embedding:
+    """Row lookup ``W[idx]``. Its gradient stays sparse: ``(rows, coef, src, src_row)``
+    means ``dW[rows[i]] += coef[i] * src[src_row[i]]`` (see :func:`scatter_rows`)."""
+
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, idx):
+        return self.W[idx]
+
+
+class CBOW:
+    """Weighted mean of the context rows: ``h[b] = sum_c weight[b, c] * W_in[ctx[b, c]]``.
+
+    ``weight`` is ``mask / count`` (the mean over the real context words,
+    padding weighted 0). ``backward`` spreads ``dh`` to the context rows:
+    scaled by ``weight`` (the exact gradient) or, word2vec style, by the
+    mask only (``neu1e`` added undivided to every context word).
+    """
+
+    def __init__(self, xp, W_in):
+        self.xp, self.embed = xp, Embedding(W_in)
+
+    def forward(self, ctx, weight):
+        self.ctx, self.weight = ctx, weight
+        rows = self.embed.forward(ctx)                        # (B, C, d)
+        return (weight[:, None, :] @ rows)[:, 0, :]           # (B, d)
+
+    def backward(self, dh, exact=True):
+        xp = self.xp
+        coef = self.weight if exact else (self.weight > 0).astype(dh.dtype)
+        batch, width = self.ctx.shape
+        src_row = xp.repeat(xp.arange(batch, dtype=xp.int32), width)
+        return self.ctx.ravel(), coef.ravel(), dh, src_row
+
+
+class EmbeddingDot:
+    """Scores ``h[b] . W_out[idx[b, k]]`` for the target and its negatives at once."""
+
+    def __init__(self, xp, W_out):
+        self.xp, self.embed = xp, Embedding(W_out)
+
+    def forward(self, h, idx):
+        self.h, self.idx = h, idx
+        self.rows = self.embed.forward(idx)                   # (B, K, d)
+        return (self.rows @ h[:, :, None])[:, :, 0]           # (B, K)
+
+    def backward(self, dscore):
+        """Return ``dh`` (B, d) and the sparse gradient of ``W_out``."""
+        xp = self.xp
+        dh = (dscore[:, None, :] @ self.rows)[:, 0, :]
+        batch, k = self.idx.shape
+        src_row = xp.repeat(xp.arange(batch, dtype=xp.int32), k)
+        return dh, (self.idx.ravel(), dscore.ravel(), self.h, src_row)
+
+
+class SigmoidWithLoss:
+    """Sigmoid cross-entropy per score; column 0 has label 1, the others label 0.
+
+    ``valid`` weights each pair (0 for a negative equal to its target,
+    which word2vec skips). Computed stably through ``logaddexp``.
+    """
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def forward(self, score, valid):
+        xp = self.xp
+        self.valid = valid
+        nlog_sig = xp.logaddexp(0, -score)                    # -log sigmoid(score)
+        self.sig = xp.exp(-nlog_sig)
+        loss = nlog_sig + score                               # label 0: -log(1 - sigmoid)
+        loss[:, 0] = nlog_sig[:, 0]                           # label 1
+        return (loss * valid).sum(axis=1)                     # per target
+
+    def backward(self, dloss):
+        """``dloss`` (B,) scales each target's loss; returns dscore (B, K)."""
+        dscore = self.sig.copy()
+        dscore[:, 0] -= 1.0
+        return dscore * self.valid * dloss[:, None]
+
+
+class NegativeSamplingLoss:
+    """Draw negatives from the alias table, score them with the target, and sum the losses."""
+
+    def __init__(self, xp, W_out, sampler, negative):
+        self.xp = xp
+        self.dot = EmbeddingDot(xp, W_out)
+        self.sampler = sampler
+        self.negative = negative
+        self.loss_layer = SigmoidWithLoss(xp)
+
+    def forward(self, h, target):
+        xp = self.xp
+        neg = self.sampler.draw((len(target), self.negative))
+        idx = xp.concatenate([target[:, None], neg], axis=1)
+        valid = (idx != target[:, None]).astype(h.dtype)
+        valid[:, 0] = 1.0
+        score = self.dot.forward(h, idx)
+        return self.loss_layer.forward(score, valid)
+
+    def backward(self, dloss):
+        return self.dot.backward(self.loss_layer.backward(dloss))
+
+
+class AliasSampler:
+    """Vectorized draws from the same alias table the hogwild kernel uses (numpy or CuPy).
+
+    One uniform float64 per draw, split like the kernel's ``split_u64``:
+    the integer part of ``u * n`` picks the bucket, the fraction decides
+    between the bucket and its alias.
+    """
+
+    def __init__(self, xp, prob, alias, rng):
+        self.xp, self.prob, self.alias, self.rng = xp, prob, alias, rng
+        self.n = len(prob)
+
+    def draw(self, shape):
+        u = self.rng.random_sample(shape) * self.n
+        bucket = self.xp.minimum(u.astype(self.alias.dtype), self.n - 1)
+        frac = (u - bucket).astype(self.prob.dtype)
+        return self.xp.where(frac < self.prob[bucket], bucket, self.alias[bucket])
+
+
+class CBOWModel:
+    """The textbook's CBOW: ``CBOW`` context mean + ``NegativeSamplingLoss``."""
+
+    def __init__(self, xp, W_in, W_out, sampler, negative):
+        self.context = CBOW(xp, W_in)
+        self.ns_loss = NegativeSamplingLoss(xp, W_out, sampler, negative)
+
+    def forward(self, ctx, weight, target):
+        h = self.context.forward(ctx, weight)
+        return self.ns_loss.forward(h, target)
+
+    def backward(self, dloss, exact=True):
+        """Return ``(grad_in, grad_out)`` as sparse ``(rows, coef, src, src_row)`` gradients."""
+        dh, grad_out = self.ns_loss.backward(dloss)
+        return self.context.backward(dh, exact), grad_out
+
+
+# ----------------------------------------------------------------- optimizers
+class SGD:
+    """word2vec's update: per-example gradients times their own rate, summed into the rows."""
+
+    exact_context_grad = False
+
+    def __init__(self, xp, W_in, W_out, cap=ROW_CAP):
+        self.xp, self.params, self.cap = xp, (W_in, W_out), cap
+        self.counter = None if xp is np else xp.zeros(len(W_in), dtype=xp.int32)
+
+    def step(self, grads, lr):
+        for W, (rows, coef, src, src_row) in zip(self.params, grads):
+            scatter_rows(self.xp, W, rows, -coef, src, src_row, self.cap, self.counter)
+
+
+class LazyAdam:
+    """Adam on the rows a batch touched only (moments of the other rows are untouched).
+
+    Each touched row's gradient is summed first (:func:`sum_rows`); rows
+    listed more than once (CuPy) compute and write identical values.
+    """
+
+    exact_context_grad = True
+
+    def __init__(self, xp, W_in, W_out, betas=ADAM_BETAS, eps=ADAM_EPS):
+        self.xp, self.params = xp, (W_in, W_out)
+        self.moments = [(xp.zeros_like(W), xp.zeros_like(W)) for W in self.params]
+        self.scratch = None if xp is np else xp.zeros_like(W_in)
+        self.betas, self.eps, self.t = betas, eps, 0
+
+    def step(self, grads, lr):
+        self.t += 1
+        b1, b2 = self.betas
+        lr_t = lr * np.float32(np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t))
+        for W, (m, v), grad in zip(self.params, self.moments, grads):
+            rows, g = sum_rows(self.xp, *grad, self.scratch)
+            m_r = np.float32(b1) * m[rows] + np.float32(1.0 - b1) * g
+            v_r = np.float32(b2) * v[rows] + np.float32(1.0 - b2) * (g * g)
+            m[rows], v[rows] = m_r, v_r
+            W[rows] = W[rows] - lr_t * m_r / (self.xp.sqrt(v_r) + np.float32(self.eps))
+
+
+_OPTIMIZERS = {"sgd": SGD, "adam": LazyAdam}
+
+
+# ------------------------------------------------------------ block building
+def subsample(xp, rng, ids, keep_prob):
+    """Keep each token with probability ``keep_prob[id]`` (one uniform draw per token)."""
+    return rng.random_sample(len(ids)) < keep_prob[ids]
+
+
+def context_matrix(xp, rng, kept, doc, window):
+    """Context ids and a validity mask of every kept token, word2vec's dynamic window.
+
+    ``kept`` are the surviving token ids of a block in order and ``doc``
+    their document numbers. Each target draws ``b`` in [0, window) and sees
+    the ``window - b`` kept neighbours on each side inside its document.
+    Returns ``ctx`` (n, 2 * window) int32 and ``mask`` (n, 2 * window) bool.
+    """
+    n = len(kept)
+    offs = xp.concatenate([xp.arange(-window, 0), xp.arange(1, window + 1)]).astype(xp.int64)
+    reach = window - (rng.random_sample(n) * window).astype(xp.int64)        # in [1, window]
+    pos = xp.arange(n, dtype=xp.int64)[:, None] + offs[None, :]
+    inside = (pos >= 0) & (pos < n)
+    pos = xp.clip(pos, 0, max(n - 1, 0))
+    mask = inside & (xp.abs(offs)[None, :] <= reach[:, None]) & (doc[pos] == doc[:, None])
+    return kept[pos], mask
+
+
+class Block(NamedTuple):
+    """Training examples of one block of documents (targets with at least one context word)."""
+
+    target: object     # (n,) int32 word ids
+    ctx: object        # (n, 2 * window) int32
+    weight: object     # (n, 2 * window) float32: mask / context count
+    alpha: object      # (n,) float32: learning rate per target
+    n_kept: int        # tokens left after subsampling
+
+
+
+# --------------------------------------------------------------------- engine
+class MinibatchEngine:
+    """Trains ``syn0`` / ``syn1neg`` with the layered CBOW in minibatches on numpy or CuPy.
+
+    Same interface as :class:`~skw2v._hogwild.HogwildEngine`. On numpy the
+    host matrices are trained in place; on CuPy they are copied to the
+    device once and copied back by :meth:`finalize`.
+
+    Parameters
+    ----------
+    corpus : EncodedCorpus
+    keep_prob : float32 array, subsampling keep-probability per word
+    prob, alias : the negative-sampling alias table
+    syn0, syn1neg : float32 (n_words, dim) weight matrices (host)
+    window, negative : int
+    batch_size : int or "auto"
+        Targets per step; "auto" is :func:`auto_batch_size`.
+    optimizer : {"sgd", "adam"}
+    xp : numpy or cupy
+    device_index : int or None
+    random_state : numpy RandomState
+    """
+
+    def __init__(self, corpus, keep_prob, prob, alias, syn0, syn1neg, *, window, negative,
+                 batch_size, optimizer, xp, device_index, random_state):
+        self.xp, self.device_index = xp, device_index
+        self.host = (syn0, syn1neg)
+        self.window, self.negative = window, negative
+        self.random_state = random_state
+        self.batch_size = (auto_batch_size(xp, len(prob)) if batch_size == "auto"
+                           else int(batch_size))
+        self.block_words = max(BLOCK_WORDS_CPU if xp is np else BLOCK_WORDS_GPU,
+                               4 * self.batch_size)
+        self.bounds = plan_chunks(corpus.offsets, self.block_words)
+        self.offsets = np.asarray(corpus.offsets)
+        with self._device(), self._oom_guard():
+            self.ids = xp.asarray(corpus.ids)
+            self.doc = xp.asarray(np.repeat(np.arange(len(corpus.offsets) - 1, dtype=np.int32),
+                                            np.diff(corpus.offsets)))
+            self.keep_prob = xp.asarray(keep_prob, dtype=xp.float32)
+            self.table = xp.asarray(prob, dtype=xp.float32), xp.asarray(alias, dtype=xp.int32)
+            self.W_in, self.W_out = xp.asarray(syn0), xp.asarray(syn1neg)
+            self.optimizer = _OPTIMIZERS[optimizer](xp, self.W_in, self.W_out)
+
+    def weights(self):
+        return self.W_in, self.W_out
+
+    def finalize(self):
+        """Copy the trained weights back into the host ``syn0`` / ``syn1neg`` (in place)."""
+        from ._device import to_numpy
+
+        for host, dev in zip(self.host, self.weights()):
+            if dev is not host:
+                with self._device():
+                    host[...] = to_numpy(dev)
+
+    def _device(self):
+        if self.xp is np:
+            return contextlib.nullcontext()
+        return self.xp.cuda.Device(self.device_index)
+
+    @contextlib.contextmanager
+    def _oom_guard(self):
+        try:
+            yield
+        except MemoryError as err:  # cupy's OutOfMemoryError is a MemoryError
+            raise MemoryError(_OOM_HINT.format(self.batch_size)) from err
+
+    def _rng(self, epoch):
+        seed = int(self.random_state.randint(0, 2**31 - 1))
+        return self.xp.random.RandomState(seed)
+
+    def train_epoch(self, epoch, schedule, progress):
+        """Train one epoch; return its EpochStats (epoch and seconds filled by the caller)."""
+        rng = self._rng(epoch)
+        sampler = AliasSampler(self.xp, *self.table, rng)
+        model = CBOWModel(self.xp, self.W_in, self.W_out, sampler, self.negative)
+        totals = np.zeros(4)
+        with self._device(), self._oom_guard():
+            for k in range(len(self.bounds) - 1):
+                block = self._block(k, epoch, schedule, rng)
+                loss = self._train_block(model, block)
+                result = (self._block_words(k), loss, len(block.target), block.n_kept)
+                totals += result
+                progress(result[0], result[1], result[2])
+        words, loss, examples, effective = totals
+        return EpochStats(epoch, float(loss), int(examples), int(words), int(effective), 0.0)
+
+    def _block_words(self, k):
+        return int(self.offsets[self.bounds[k + 1]] - self.offsets[self.bounds[k]])
+
+    def _block(self, k, epoch, schedule, rng):
+        """Subsample, window and filter block ``k``; per-target learning rates."""
+        xp = self.xp
+        lo, hi = int(self.offsets[self.bounds[k]]), int(self.offsets[self.bounds[k + 1]])
+        keep = subsample(xp, rng, self.ids[lo:hi], self.keep_prob)
+        where = xp.nonzero(keep)[0]
+        kept, doc = self.ids[lo:hi][where], self.doc[lo:hi][where]
+        ctx, mask = context_matrix(xp, rng, kept, doc, self.window)
+        count = mask.sum(axis=1)
+        has = xp.nonzero(count)[0]
+        has = has[rng.permutation(len(has))]          # shuffle within the block
+        weight = mask[has].astype(xp.float32) / count[has, None].astype(xp.float32)
+        done = epoch * schedule.words_per_epoch + lo + where[has]
+        alpha = xp.maximum(schedule.alpha - schedule.step * done, schedule.min_alpha)
+        return Block(kept[has], ctx[has], weight, alpha.astype(xp.float32), len(kept))
+
+    def _train_block(self, model, block):
+        """Run the steps of one block; return its float64 loss sum (one host sync)."""
+        xp, B = self.xp, self.batch_size
+        exact = self.optimizer.exact_context_grad
+        loss_sum = xp.zeros((), dtype=xp.float64)
+        for s in range(0, len(block.target), B):
+            target, alpha = block.target[s:s + B], block.alpha[s:s + B]
+            loss = model.forward(block.ctx[s:s + B], block.weight[s:s + B], target)
+            loss_sum += loss.sum(dtype=xp.float64)
+            dloss = alpha if not exact else xp.full_like(alpha, 1.0 / len(target))
+            self.optimizer.step(model.backward(dloss, exact), lr=alpha[0])
+        return float(loss_sum)
