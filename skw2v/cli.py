@@ -1,0 +1,442 @@
+"""The ``skw2v`` command line: train, query, evaluate and export word2vec CBOW models.
+
+Examples
+--------
+::
+
+    skw2v train corpus.txt -o model.skw2v --vector-size 100 --epochs 5
+    zcat corpus.txt.gz | skw2v train - -o model.skw2v
+    skw2v similar model.skw2v king queen -n 5
+    skw2v analogy model.skw2v man king woman
+    skw2v evaluate model.skw2v --analogies questions-words.txt --pairs wordsim353.tsv
+    skw2v export model.skw2v vectors.bin --binary
+    skw2v demo
+
+Errors print one line, ``skw2v: error: ...``, and exit with status 1 (2 for usage errors).
+"""
+
+import argparse
+import io
+import os
+import sys
+import time
+
+__all__ = ["main"]
+
+PROG = "skw2v"
+_FORMATS = ("skw2v", "word2vec-text", "word2vec-binary")
+# the relations of skw2v.datasets.make_analogy_corpus, in the order of its analogies
+_DEMO_RELATIONS = ("country-capital", "male-female", "singular-plural",
+                   "adjective-comparative", "verb-past")
+
+
+class CLIError(Exception):
+    """An error reported to the user as one line, exit status 1."""
+
+
+# ----------------------------------------------------------------------------- parser
+def build_parser():
+    """Return the argparse parser of the ``skw2v`` command."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="word2vec CBOW with negative sampling (scikit-learn estimator).",
+        epilog=f"Run '{PROG} COMMAND --help' for the options of a command.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_train(sub)
+    _add_similar(sub)
+    _add_analogy(sub)
+    _add_evaluate(sub)
+    _add_export(sub)
+    _add_demo(sub)
+    return parser
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _batch_size(text):
+    return text if text == "auto" else _positive_int(text)
+
+
+def _add_train(sub):
+    from ._vectorizer import CBOWVectorizer
+
+    d = CBOWVectorizer().get_params()
+    p = sub.add_parser(
+        "train", help="train word vectors on a text file",
+        description="Train a CBOWVectorizer on a text file with one document per line and "
+                    "save it in the safe skw2v format (load it back with skw2v.load).")
+    p.add_argument("corpus", metavar="CORPUS",
+                   help="text file, one document per line (.gz/.bz2 decompressed); - for stdin")
+    p.add_argument("-o", "--output", metavar="MODEL", required=True,
+                   help="where to save the model (suggested extension: .skw2v)")
+
+    def option(group, name, help, type=None, metavar=None, **kw):
+        dest = name.lstrip("-").replace("-", "_")
+        kw.setdefault("default", d.get(dest))
+        group.add_argument(name, *kw.pop("aliases", ()), type=type, metavar=metavar,
+                           help=help + " (default: %(default)s)", **kw)
+
+    m = p.add_argument_group("model")
+    option(m, "--vector-size", "dimension of the word vectors", _positive_int, "N")
+    option(m, "--window", "maximum context distance", _positive_int, "N")
+    option(m, "--negative", "negative samples per target word", _positive_int, "N")
+    option(m, "--ns-exponent", "exponent of the negative-sampling distribution", float, "X")
+    option(m, "--sample", "frequent-word subsampling threshold, 0 disables", float, "X")
+    option(m, "--min-count", "ignore words rarer than this", _positive_int, "N")
+    option(m, "--max-vocab-size", "keep at most this many words", _positive_int, "N")
+    option(m, "--agg", "document aggregation used by transform",
+           choices=["mean", "sum", "max", "minmax", "sif"])
+    m.add_argument("--no-lowercase", action="store_true", help="keep the case of words")
+    option(m, "--max-doc-len", "cut longer documents into pieces of this many words",
+           _positive_int, "N")
+    t = p.add_argument_group("training")
+    option(t, "--epochs", "passes over the corpus", _positive_int, "N")
+    option(t, "--alpha", "initial learning rate", float, "X")
+    option(t, "--min-alpha", "final learning rate", float, "X")
+    option(t, "--solver", "training algorithm", choices=["auto", "hogwild", "minibatch"])
+    option(t, "--optimizer", "optimizer of the minibatch solver", choices=["sgd", "adam"])
+    option(t, "--batch-size", "target words per minibatch step", _batch_size, "N")
+    option(t, "--device", "cpu, gpu, cuda:N or auto", metavar="DEVICE")
+    option(t, "-j", "CPU threads, -1 for all cores", int, "N", aliases=["--threads"],
+           dest="threads", default=d["n_jobs"])
+    option(t, "--seed", "random seed; with --threads 1 training is bit-reproducible", int,
+           "N", default=None)
+    t.add_argument("-q", "--quiet", action="store_true", help="do not show the progress bar")
+    p.set_defaults(func=cmd_train)
+
+
+def _add_model_args(p, what="MODEL"):
+    p.add_argument("model", metavar=what, help="model saved by 'skw2v train' (or a word2vec "
+                                               "file with --format)")
+    p.add_argument("--format", choices=_FORMATS, default="skw2v",
+                   help="format of MODEL (default: %(default)s)")
+
+
+def _add_similar(sub):
+    p = sub.add_parser("similar", help="nearest neighbours of words",
+                       description="Print the words closest to the sum of the given words "
+                                   "minus the --negative ones, with their cosine similarity.")
+    _add_model_args(p)
+    p.add_argument("words", metavar="WORD", nargs="+", help="query word(s)")
+    p.add_argument("--negative", metavar="WORD", nargs="+", default=[],
+                   help="word(s) to subtract")
+    p.add_argument("-n", "--topn", type=_positive_int, default=10,
+                   help="number of neighbours (default: %(default)s)")
+    p.set_defaults(func=cmd_similar)
+
+
+def _add_analogy(sub):
+    p = sub.add_parser("analogy", help="solve a : b :: c : ?",
+                       description="Solve the analogy A is to B as C is to ? with 3CosAdd "
+                                   "(the words closest to B - A + C).")
+    _add_model_args(p)
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("c", metavar="C")
+    p.add_argument("-n", "--topn", type=_positive_int, default=5,
+                   help="number of candidates (default: %(default)s)")
+    p.set_defaults(func=cmd_analogy)
+
+
+def _add_evaluate(sub):
+    p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation",
+                       description="Evaluate word vectors on an analogy test set "
+                                   "(questions-words.txt format) and/or word-pair similarity "
+                                   "sets (WordSim353 / SimLex-999 format), as gensim does.")
+    _add_model_args(p)
+    p.add_argument("--analogies", metavar="FILE", help="analogy questions file")
+    p.add_argument("--pairs", metavar="FILE", action="append", default=[],
+                   help="word-pair similarity file (tab separated; repeat for several)")
+    p.add_argument("--restrict-vocab", type=_positive_int, default=300000,
+                   help="use only the most frequent words (default: %(default)s)")
+    p.set_defaults(func=cmd_evaluate, usage_error=p.error)
+
+
+def _add_export(sub):
+    p = sub.add_parser("export", help="write the vectors in word2vec text or binary format",
+                       description="Write the word vectors in the format of the original C "
+                                   "word2vec tool (readable by gensim, fastText tools, ...). "
+                                   "A .gz/.bz2/.xz suffix on OUT compresses.")
+    _add_model_args(p)
+    p.add_argument("out", metavar="OUT", help="output file")
+    p.add_argument("--binary", action="store_true", help="binary instead of text format")
+    p.set_defaults(func=cmd_export)
+
+
+def _add_demo(sub):
+    p = sub.add_parser("demo", help="train on a built-in synthetic corpus (offline, < 1 min)",
+                       description="Train on a generated corpus with planted analogies, show "
+                                   "neighbours and analogy accuracy, then classify generated "
+                                   "topic documents with a CBOWVectorizer + LogisticRegression "
+                                   "pipeline. Needs no download.")
+    p.add_argument("-j", "--threads", type=int, default=-1, help="CPU threads (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.set_defaults(func=cmd_demo)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _read_corpus(path):
+    from ._corpus import LineCorpus
+
+    if path == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+        return (line.rstrip("\r\n") for line in stream)
+    if os.path.isdir(path):
+        raise CLIError(f"corpus {path} is a directory, not a text file")
+    if not os.path.exists(path):
+        raise CLIError(f"corpus file not found: {path}")
+    return LineCorpus(path)
+
+
+def _load_vectors(path, fmt):
+    """KeyedVectors of MODEL, whatever its format."""
+    if fmt == "skw2v":
+        return _load_model(path).wv_
+    from ._keyedvectors import KeyedVectors
+
+    _check_file(path, "model")
+    return KeyedVectors.load_word2vec_format(path, binary=fmt == "word2vec-binary")
+
+
+def _load_model(path):
+    from ._persist import load
+
+    _check_file(path, "model")
+    try:
+        return load(path)
+    except ValueError as exc:
+        raise CLIError(f"{exc} (for word2vec files, pass --format word2vec-text or "
+                       "word2vec-binary)") from None
+
+
+def _check_file(path, what):
+    if not os.path.exists(path):
+        raise CLIError(f"{what} file not found: {path}")
+    if os.path.isdir(path):
+        raise CLIError(f"{what} {path} is a directory, not a file")
+
+
+def _print_neighbours(results):
+    width = max([len(w) for w, _ in results] + [4])
+    print(f"{'rank':>4}  {'word':<{width}}  cosine")
+    for rank, (word, cosine) in enumerate(results, 1):
+        print(f"{rank:>4}  {word:<{width}}  {cosine:.4f}")
+
+
+def _rate(n, seconds):
+    return f"{n / seconds:,.0f}" if seconds > 0 else "inf"
+
+
+# ----------------------------------------------------------------------------- commands
+def cmd_train(args):
+    from ._persist import save_estimator
+    from ._vectorizer import CBOWVectorizer
+
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(out_dir):
+        raise CLIError(f"output directory does not exist: {out_dir}")
+    if os.path.isdir(args.output):
+        raise CLIError(f"output {args.output} is a directory")
+    est = CBOWVectorizer(
+        vector_size=args.vector_size, window=args.window, negative=args.negative,
+        ns_exponent=args.ns_exponent, sample=args.sample, min_count=args.min_count,
+        max_vocab_size=args.max_vocab_size, epochs=args.epochs, alpha=args.alpha,
+        min_alpha=args.min_alpha, solver=args.solver, optimizer=args.optimizer,
+        batch_size=args.batch_size, device=args.device, n_jobs=args.threads,
+        random_state=args.seed, agg=args.agg, lowercase=not args.no_lowercase,
+        max_doc_len=args.max_doc_len, verbose=0 if args.quiet else 1)
+    start = time.perf_counter()
+    est.fit(_read_corpus(args.corpus))
+    seconds = time.perf_counter() - start
+    save_estimator(est, args.output)
+    words = est.corpus_total_words_ * est.epochs
+    loss = f"{est.loss_curve_[-1]:.4f}" if est.loss_curve_ else "n/a"
+    print(f"vocabulary {len(est.wv_):,} words x {est.vector_size} dims; corpus "
+          f"{est.corpus_total_words_:,} words x {est.epochs} epochs in {seconds:.2f} s "
+          f"({_rate(words, seconds)} words/s); final loss {loss}; saved {args.output}")
+    return 0
+
+
+def cmd_similar(args):
+    kv = _load_vectors(args.model, args.format)
+    _print_neighbours(kv.most_similar(positive=args.words, negative=args.negative,
+                                      topn=args.topn))
+    return 0
+
+
+def cmd_analogy(args):
+    kv = _load_vectors(args.model, args.format)
+    results = kv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn)
+    print(f"{args.a} : {args.b} :: {args.c} : ?")
+    _print_neighbours(results)
+    return 0
+
+
+def cmd_evaluate(args):
+    from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
+
+    if not args.analogies and not args.pairs:
+        args.usage_error("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
+    for path in filter(None, [args.analogies] + args.pairs):
+        _check_file(path, "evaluation")
+    kv = _load_vectors(args.model, args.format)
+    if args.analogies:
+        _, sections = evaluate_word_analogies(kv, args.analogies,
+                                              restrict_vocab=args.restrict_vocab)
+        _print_analogy_table(args.analogies, sections, _count_questions(args.analogies))
+    if args.pairs:
+        rows = [(path, *evaluate_word_pairs(kv, path, restrict_vocab=args.restrict_vocab))
+                for path in args.pairs]
+        _print_pairs_table(rows)
+    return 0
+
+
+def _count_questions(path):
+    from ._keyedvectors import _open
+
+    with _open(path, "rb") as f:
+        return sum(1 for line in f if line.strip() and not line.startswith(b":"))
+
+
+def _print_analogy_table(path, sections, n_questions):
+    width = max(len(s["section"]) for s in sections)
+    print(f"analogies: {path}")
+    print(f"{'section':<{width}}  {'correct':>7}  {'counted':>7}  accuracy")
+    for i, s in enumerate(sections):
+        n_ok, n = len(s["correct"]), len(s["correct"]) + len(s["incorrect"])
+        if i == len(sections) - 1:
+            print("-" * (width + 28))
+        acc = f"{100 * n_ok / n:7.2f}%" if n else "      -"
+        print(f"{s['section']:<{width}}  {n_ok:>7}  {n:>7}  {acc}")
+    counted = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
+    print(f"{counted} of {n_questions} questions counted; the others have a word outside "
+          "the vocabulary.")
+
+
+def _print_pairs_table(rows):
+    width = max(len(os.path.basename(r[0])) for r in rows + [("pairs file",)])
+    print(f"{'pairs file':<{width}}  pearson  spearman    oov")
+    for path, pearson, spearman, oov in rows:
+        print(f"{os.path.basename(path):<{width}}  {pearson[0]:7.4f}  {spearman[0]:8.4f}  "
+              f"{oov:5.1f}%")
+
+
+def cmd_export(args):
+    kv = _load_vectors(args.model, args.format)
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(out_dir):
+        raise CLIError(f"output directory does not exist: {out_dir}")
+    kv.save_word2vec_format(args.out, binary=args.binary)
+    kind = "binary" if args.binary else "text"
+    print(f"wrote {len(kv):,} vectors x {kv.vector_size} dims ({kind} word2vec format) "
+          f"to {args.out}")
+    return 0
+
+
+def cmd_demo(args):
+    import numpy as np
+
+    from .datasets import make_analogy_corpus
+    from ._vectorizer import CBOWVectorizer
+
+    print("1. Word vectors from a synthetic corpus with planted analogies")
+    start = time.perf_counter()
+    docs, analogies = make_analogy_corpus(80_000, 20, random_state=args.seed)
+    n_words = sum(len(d.split()) for d in docs)
+    print(f"   generated {len(docs):,} sentences, {n_words:,} words "
+          f"in {time.perf_counter() - start:.1f} s, e.g. {docs[0]!r}")
+    est = CBOWVectorizer(vector_size=50, window=5, negative=5, min_count=5, epochs=5,
+                         n_jobs=args.threads, random_state=args.seed)
+    start = time.perf_counter()
+    est.fit(docs)
+    seconds = time.perf_counter() - start
+    print(f"   trained CBOW (vector_size=50, epochs=5) on {len(est.wv_):,} words in "
+          f"{seconds:.2f} s: {_rate(n_words * est.epochs, seconds)} words/s, "
+          f"final loss {est.loss_curve_[-1]:.4f}")
+    per_relation = len(analogies) // len(_DEMO_RELATIONS)
+    for r, relation in enumerate(_DEMO_RELATIONS[:3]):
+        for word in analogies[r * per_relation][:2]:
+            near = ", ".join(f"{w} {c:.2f}" for w, c in est.most_similar(word, topn=5))
+            print(f"   {word:>10} ({relation}): {near}")
+    hits = [est.wv_.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d
+            for a, b, c, d in analogies
+            if all(w in est.wv_ for w in (a, b, c, d))]
+    a, b, c, d = analogies[1]
+    guess = est.most_similar(positive=[b, c], negative=[a], topn=1)[0][0]
+    print(f"   e.g. {a} : {b} :: {c} : {guess} (planted: {d})")
+    print(f"   planted-analogy accuracy: {100 * np.mean(hits):.1f}% "
+          f"({sum(hits)} of {len(hits)} questions)")
+    _demo_classification(args)
+    return 0
+
+
+def _demo_classification(args):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    from .datasets import make_topic_corpus
+    from ._vectorizer import CBOWVectorizer
+
+    print("2. Text classification: Pipeline(CBOWVectorizer, LogisticRegression)")
+    n_topics = 5
+    docs, y = make_topic_corpus(1000, n_topics, random_state=args.seed)
+    pipe = make_pipeline(
+        CBOWVectorizer(vector_size=50, window=10, min_count=2, epochs=20,
+                       n_jobs=args.threads, random_state=args.seed),
+        LogisticRegression(max_iter=1000))
+    start = time.perf_counter()
+    scores = cross_val_score(pipe, docs, y, cv=5)
+    print(f"   {len(docs)} documents, {n_topics} topics: 5-fold accuracy "
+          f"{100 * scores.mean():.1f}% +/- {100 * scores.std():.1f} (chance "
+          f"{100 / n_topics:.0f}%) in {time.perf_counter() - start:.1f} s")
+
+
+# ----------------------------------------------------------------------------- entry point
+def main(argv=None):
+    """Run the ``skw2v`` command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `skw2v similar ... | head`
+        sys.stderr.close()
+        return 0
+    except CLIError as exc:
+        return _fail(str(exc))
+    except KeyError as exc:  # unknown word
+        return _fail(str(exc.args[0]) if exc.args else "unknown key")
+    except (OSError, ValueError, TypeError, ImportError, RuntimeError, MemoryError,
+            ArithmeticError, UnicodeError) as exc:
+        return _fail(_message(exc))
+
+
+def _message(exc):
+    if isinstance(exc, UnicodeDecodeError):
+        return f"cannot decode the input as UTF-8 ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _fail(message):
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
