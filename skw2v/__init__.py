@@ -3,6 +3,7 @@
 from ._corpus import LineCorpus
 from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
 from ._keyedvectors import KeyedVectors
+from ._persist import load
 from ._sampler import UnigramSampler
 from ._vectorizer import CBOWVectorizer
 from ._vocab import Vocabulary
@@ -17,4 +18,5 @@ __all__ = [
     "Vocabulary",
     "evaluate_word_analogies",
     "evaluate_word_pairs",
+    "load",
 ]

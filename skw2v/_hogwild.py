@@ -1,11 +1,11 @@
 """The hogwild CPU engine: n_jobs threads run the numba kernel on chunks.
 
 Each chunk gets its own seed (derived from random_state, the epoch and
-the chunk) and each thread its own scratch buffers, so threads never
-share RNG state and ``n_jobs=1`` with a seed is bit-reproducible.
+the chunk) and the kernel allocates its own scratch buffers, so threads
+never share RNG state or scratch, and ``n_jobs=1`` with a seed is
+bit-reproducible.
 """
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -39,28 +39,16 @@ class HogwildEngine:
         self.n_threads = n_threads
         self.random_state = random_state
         self.bounds = plan_chunks(corpus.offsets, chunk_words)
-        self._local = threading.local()
 
     def weights(self):
         return self.syn0, self.syn1neg
 
-    def _scratch(self):
-        local = self._local
-        if not hasattr(local, "neu1"):
-            dim = self.syn0.shape[1]
-            lengths = np.diff(self.corpus.offsets)
-            local.neu1 = np.empty(dim, np.float32)
-            local.neu1e = np.empty(dim, np.float32)
-            local.sent = np.empty(max(int(lengths.max(initial=0)), 1), np.int32)
-        return local.neu1, local.neu1e, local.sent
-
     def _run_chunk(self, k, params):
         ids, offsets = self.corpus
         keep_prob, prob, alias = self.tables
-        neu1, neu1e, sent = self._scratch()
         loss, examples, effective = train_chunk(
             ids, offsets, self.bounds[k], self.bounds[k + 1], keep_prob, prob, alias,
-            self.syn0, self.syn1neg, params, neu1, neu1e, sent)
+            self.syn0, self.syn1neg, params)
         words = int(offsets[self.bounds[k + 1]] - offsets[self.bounds[k]])
         return words, loss, examples, effective
 

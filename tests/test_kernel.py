@@ -4,26 +4,35 @@ import numba
 import numpy as np
 import pytest
 
-from skw2v._hogwild_kernel import ChunkParams, train_chunk, train_cbow_target
+from skw2v._hogwild_kernel import ChunkParams, train_chunk, train_group
 from skw2v._random import next_u64, split_u64
 from skw2v._sampler import alias_table
 
 
-def reference_update(syn0, syn1neg, sent, pos, lo, hi, negatives, alpha):
-    """word2vec CBOW (cbow_mean=1) negative-sampling step, straight from the C tool."""
-    context = [sent[c] for c in range(lo, hi) if c != pos]
-    h = syn0[context].astype(np.float64).mean(axis=0)
-    neu1e = np.zeros_like(h)
-    loss = 0.0
-    for target, label in [(sent[pos], 1)] + [(n, 0) for n in negatives if n != sent[pos]]:
-        f = h @ syn1neg[target]
-        s = 1.0 / (1.0 + np.exp(-f))
-        loss += -np.log(s) if label else -np.log(1.0 - s)
-        g = (label - s) * alpha
-        neu1e += g * syn1neg[target]
-        syn1neg[target] += g * h
-    for w in context:
-        syn0[w] += neu1e
+def reference_group(syn0, syn1neg, sent, targets, windows, negatives, alpha):
+    """word2vec CBOW (cbow_mean=1) negative sampling for a group of targets.
+
+    Straight from the C tool's per-target update, with the kernel's two group
+    rules: the targets share one draw of negatives, and their contexts are
+    read before the group's input-vector updates are applied.
+    """
+    contexts = [[c for c in range(lo, hi) if c != t] for t, (lo, hi) in zip(targets, windows)]
+    hidden = [syn0[[sent[c] for c in ctx]].mean(axis=0) if ctx else None for ctx in contexts]
+    errors, loss = [], 0.0
+    for t, h in zip(targets, hidden):
+        neu1e = np.zeros(syn0.shape[1])
+        if h is not None:
+            for target, label in [(sent[t], 1)] + [(n, 0) for n in negatives if n != sent[t]]:
+                f = h @ syn1neg[target]
+                s = 1.0 / (1.0 + np.exp(-f))
+                loss += -np.log(s) if label else -np.log(1.0 - s)
+                g = (label - s) * alpha
+                neu1e += g * syn1neg[target]
+                syn1neg[target] += g * h
+        errors.append(neu1e)
+    for ctx, neu1e in zip(contexts, errors):
+        for c in ctx:
+            syn0[sent[c]] += neu1e
     return loss
 
 
@@ -38,9 +47,9 @@ def xorshift64star(state):
     return state, (state * 0x2545F4914F6CDD1D) & MASK64
 
 
-def draw_negatives(state, prob, alias, n):
-    """The kernel's negative draws, replayed with a pure-Python generator."""
-    out, state = [], int(state)
+def draw_negatives_from(state, prob, alias, n):
+    """Negative draws from the alias table, replayed with a pure-Python generator."""
+    out = []
     for _ in range(n):
         state, r = xorshift64star(state)
         bucket = ((r >> 32) * len(prob)) >> 32
@@ -69,38 +78,52 @@ def test_kernel_generator_matches_python_reference():
         assert u == np.float32((r & 0xFFFFFFFF) / 2**32)
 
 
-@pytest.mark.parametrize("pos, lo, hi", [(3, 0, 7), (0, 0, 3), (6, 4, 7), (2, 1, 4)])
+def replay_draws(state, n, window, g0, g1, prob, alias, negative):
+    """The kernel's windows and negatives for one group, replayed in pure Python."""
+    state, windows = int(state), []
+    for t in range(g0, g1):
+        state, r = xorshift64star(state)
+        b = ((r >> 32) * window) >> 32
+        windows.append((max(0, t - window + b), min(n, t + window + 1 - b)))
+    return windows, draw_negatives_from(state, prob, alias, negative)
+
+
+@pytest.mark.parametrize("g0, g1", [(0, 1), (5, 6), (0, 3), (4, 12), (11, 12)])
 @pytest.mark.parametrize("negative", [1, 5, 15])
-def test_single_window_update_matches_numpy_reference(pos, lo, hi, negative):
-    rng = np.random.RandomState(negative + pos)
-    n_words, dim = 12, 16
+def test_group_update_matches_numpy_reference(g0, g1, negative):
+    rng = np.random.RandomState(negative + g0)
+    n_words, dim, window = 12, 16, 3
     syn0 = ((rng.random_sample((n_words, dim)) - 0.5) / dim).astype(np.float32)
     syn1neg = (rng.standard_normal((n_words, dim)) * 0.3).astype(np.float32)
-    sent = np.array([1, 4, 2, 7, 4, 9, 3], dtype=np.int32)
+    sent = np.array([1, 4, 2, 7, 4, 9, 3, 3, 0, 11, 4, 2], dtype=np.int32)
     prob, alias = alias_table(rng.randint(1, 50, n_words))
-    seed = np.uint64(12345 + negative)
-    alpha = 0.05
+    seed, alpha = np.uint64(12345 + negative), 0.05
 
+    windows, negatives = replay_draws(seed, len(sent), window, g0, g1, prob, alias, negative)
     ref0, ref1 = syn0.astype(np.float64), syn1neg.astype(np.float64)
-    negatives = draw_negatives(seed, prob, alias, negative)
-    ref_loss = reference_update(ref0, ref1, sent, pos, lo, hi, negatives, alpha)
+    ref_loss = reference_group(ref0, ref1, sent, range(g0, g1), windows, negatives, alpha)
 
-    neu1, neu1e = np.empty(dim, np.float32), np.empty(dim, np.float32)
-    _, loss = train_cbow_target(syn0, syn1neg, sent, pos, lo, hi, negative, alpha,
-                                prob, alias, neu1, neu1e, seed)
+    size = g1 - g0
+    _, loss, examples = train_group(
+        syn0, syn1neg, sent, len(sent), g0, g1, window, negative, alpha, prob, alias,
+        np.empty((size, dim), np.float32), np.empty((size, dim), np.float32),
+        np.empty((size, 2), np.int64), np.empty(negative, np.int64), seed)
     np.testing.assert_allclose(syn0, ref0, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(syn1neg, ref1, rtol=1e-5, atol=1e-7)
     assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert examples == sum(hi - lo > 1 for lo, hi in windows)
 
 
-def test_update_without_context_changes_nothing():
+def test_target_without_context_changes_nothing():
     syn0 = np.ones((3, 4), np.float32)
     syn1neg = np.ones((3, 4), np.float32)
     prob, alias = alias_table([1, 1, 1])
     sent = np.array([2], np.int32)
-    _, loss = train_cbow_target(syn0, syn1neg, sent, 0, 0, 1, 5, 0.1, prob, alias,
-                                np.empty(4, np.float32), np.empty(4, np.float32), np.uint64(1))
-    assert loss == 0.0
+    _, loss, examples = train_group(syn0, syn1neg, sent, 1, 0, 1, 5, 5, 0.1, prob, alias,
+                                    np.empty((1, 4), np.float32), np.empty((1, 4), np.float32),
+                                    np.empty((1, 2), np.int64), np.empty(5, np.int64),
+                                    np.uint64(1))
+    assert loss == 0.0 and examples == 0
     assert (syn0 == 1).all() and (syn1neg == 1).all()
 
 
@@ -112,8 +135,7 @@ def _chunk(ids, offsets, keep, seed, window=5, negative=5, dim=8):
     prob, alias = alias_table(np.bincount(ids, minlength=n_words) + 1)
     params = ChunkParams(window, negative, 0.025, 1e-7, 1e-4, np.uint64(seed))
     out = train_chunk(ids, offsets, 0, len(offsets) - 1, keep, prob, alias, syn0, syn1neg,
-                      params, np.empty(dim, np.float32), np.empty(dim, np.float32),
-                      np.empty(int(np.diff(offsets).max()), np.int32))
+                      params)
     return out, syn0, syn1neg
 
 
