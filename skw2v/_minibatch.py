@@ -46,6 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._sampler import UnigramSampler
 from ._training import EpochStats, plan_chunks
 
 BATCH_AUTO_CPU = 256
@@ -217,7 +218,7 @@ class NegativeSamplingLoss:
 
     def forward(self, h, target):
         xp = self.xp
-        neg = self.sampler.draw((len(target), self.negative))
+        neg = self.sampler.sample((len(target), self.negative))
         idx = xp.concatenate([target[:, None], neg], axis=1)
         valid = (idx != target[:, None]).astype(h.dtype)
         valid[:, 0] = 1.0
@@ -226,25 +227,6 @@ class NegativeSamplingLoss:
 
     def backward(self, dloss):
         return self.dot.backward(self.loss_layer.backward(dloss))
-
-
-class AliasSampler:
-    """Vectorized draws from the same alias table the hogwild kernel uses (numpy or CuPy).
-
-    One uniform float64 per draw, split like the kernel's ``split_u64``:
-    the integer part of ``u * n`` picks the bucket, the fraction decides
-    between the bucket and its alias.
-    """
-
-    def __init__(self, xp, prob, alias, rng):
-        self.xp, self.prob, self.alias, self.rng = xp, prob, alias, rng
-        self.n = len(prob)
-
-    def draw(self, shape):
-        u = self.rng.random_sample(shape) * self.n
-        bucket = self.xp.minimum(u.astype(self.alias.dtype), self.n - 1)
-        frac = (u - bucket).astype(self.prob.dtype)
-        return self.xp.where(frac < self.prob[bucket], bucket, self.alias[bucket])
 
 
 class CBOWModel:
@@ -419,7 +401,7 @@ class MinibatchEngine:
     def train_epoch(self, epoch, schedule, progress):
         """Train one epoch; return its EpochStats (epoch and seconds filled by the caller)."""
         rng = self._rng(epoch)
-        sampler = AliasSampler(self.xp, *self.table, rng)
+        sampler = UnigramSampler.from_table(*self.table, self.negative, rng, self.xp)
         model = CBOWModel(self.xp, self.W_in, self.W_out, sampler, self.negative)
         totals = np.zeros(4)
         with self._device(), self._oom_guard():

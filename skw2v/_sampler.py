@@ -96,20 +96,40 @@ class UnigramSampler:
     """
 
     def __init__(self, counts, power=0.75, sample_size=5, random_state=None, xp=np):
-        self.power = power
-        self.sample_size = sample_size
-        self.xp = xp
-        prob, alias = alias_table(counts, power)
-        self.vocab_size = len(prob)
-        self.prob = xp.asarray(prob)
-        self.alias = xp.asarray(alias)
-        self._rng = check_random_state(random_state) if xp is np else xp.random
+        self._setup(alias_table(counts, power), power, sample_size, random_state, xp)
+
+    @classmethod
+    def from_table(cls, prob, alias, sample_size=5, random_state=None, xp=np):
+        """A sampler over an existing alias table (as built by :func:`alias_table`).
+
+        ``random_state`` may also be a ``cupy.random.RandomState`` when ``xp`` is CuPy.
+        """
+        sampler = cls.__new__(cls)
+        sampler._setup((prob, alias), None, sample_size, random_state, xp)
+        return sampler
+
+    def _setup(self, table, power, sample_size, random_state, xp):
+        self.power, self.sample_size, self.xp = power, sample_size, xp
+        self.prob = xp.asarray(table[0], dtype=xp.float32)
+        self.alias = xp.asarray(table[1], dtype=xp.int32)
+        self.vocab_size = len(self.prob)
+        if xp is np:
+            self._rng = check_random_state(random_state)
+        elif hasattr(random_state, "random_sample"):
+            self._rng = random_state
+        else:
+            self._rng = xp.random.RandomState(random_state)
 
     def sample(self, shape):
-        """Draw word ids of the given shape (targets not excluded)."""
-        bucket = self._rng.randint(0, self.vocab_size, size=shape).astype(self.xp.int32)
-        u = self._rng.random_sample(shape).astype(self.xp.float32)
-        return self.xp.where(u < self.prob[bucket], bucket, self.alias[bucket])
+        """Draw word ids of the given shape (targets not excluded).
+
+        One uniform draw per id: its integer part (times the vocabulary size)
+        picks the bucket, its fraction chooses between bucket and alias.
+        """
+        u = self._rng.random_sample(shape) * self.vocab_size
+        bucket = self.xp.minimum(u.astype(self.xp.int32), self.vocab_size - 1)
+        frac = (u - bucket).astype(self.xp.float32)
+        return self.xp.where(frac < self.prob[bucket], bucket, self.alias[bucket])
 
     def get_negative_sample(self, target, max_redraws=8):
         """Return ``(len(target), sample_size)`` negatives, none equal to its target.

@@ -24,7 +24,7 @@ class FixedSampler:
     def __init__(self, neg):
         self.neg = neg
 
-    def draw(self, shape):
+    def sample(self, shape):
         assert shape == self.neg.shape
         return self.neg
 
