@@ -26,8 +26,9 @@ def check_corpus(X):
         raise ValueError(_STRING_ERROR)
     if hasattr(X, "columns") or getattr(X, "ndim", 1) != 1 or hasattr(X, "tocsr"):
         shape = getattr(X, "shape", None)
+        kind = "a 0-D (scalar) input" if getattr(X, "ndim", 2) == 0 else "a 2-D input"
         raise ValueError(
-            f"Expected a 1-D iterable of documents, got a 2-D input of shape {shape}. "
+            f"Expected a 1-D iterable of documents, got {kind} of shape {shape}. "
             "Select the text column (e.g. df['text']) or use a ColumnTransformer "
             "with a single column name (not a list)."
         )
@@ -56,10 +57,16 @@ def _check_tokens(tokens, position):
     for j, tok in enumerate(tokens):
         if not isinstance(tok, str):
             raise TypeError(
-                f"Token {j} of document {position} is {type(tok).__name__} ({tok!r}); "
-                "token lists must contain only str."
+                f"Token {j} of document {position} is {type(tok).__name__} ({_short(tok)}); "
+                f"token lists must contain only str.{_hint(tok)}"
             )
     return tokens
+
+
+def _hint(obj):
+    if isinstance(obj, (bytes, bytearray)):
+        return " Decode bytes first, e.g. b.decode('utf-8')."
+    return ""
 
 
 def to_tokens(doc, position, analyzer):
@@ -68,11 +75,11 @@ def to_tokens(doc, position, analyzer):
         return analyzer(doc)
     if isinstance(doc, (list, tuple)):
         return _check_tokens(doc, position)
-    if isinstance(doc, np.ndarray) and doc.ndim == 1 and doc.dtype.kind == "U":
-        return doc.tolist()
+    if isinstance(doc, np.ndarray) and doc.ndim == 1 and doc.dtype.kind in "UO":
+        return doc.tolist() if doc.dtype.kind == "U" else _check_tokens(doc.tolist(), position)
     raise TypeError(
         f"Document {position} is {type(doc).__name__} ({_short(doc)}); expected a str "
-        "or a list/tuple of str tokens."
+        f"or a list/tuple of str tokens.{_hint(doc)}"
     )
 
 

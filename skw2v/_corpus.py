@@ -7,8 +7,10 @@ needs a second pass and no list of strings is kept. Counting is then a
 """
 
 import bz2
+import codecs
 import gzip
 import os
+import zlib
 from array import array
 from typing import NamedTuple
 
@@ -129,17 +131,82 @@ class LineCorpus:
         self.path = os.fspath(path)
         self.encoding = encoding
         self.errors = errors
+        try:
+            codecs.lookup(encoding)
+        except LookupError as err:
+            raise ValueError(f"Unknown encoding {encoding!r} for {self.path}.") from err
+        try:
+            codecs.lookup_error(errors)
+        except LookupError as err:
+            raise ValueError(f"Unknown errors handler {errors!r}; use 'strict', 'replace', "
+                             "'ignore', 'backslashreplace' or 'surrogateescape'.") from err
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"Corpus file not found: {self.path}")
 
+    def _opener(self):
+        return {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(self.path)[1], open)
+
     def _open(self):
-        opener = {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(self.path)[1], open)
-        return opener(self.path, "rt", encoding=self.encoding, errors=self.errors)
+        return self._opener()(self.path, "rt", encoding=self.encoding, errors=self.errors)
+
+    def _line_bytes_safe(self):
+        """True when the encoding writes ``\n`` and ``\r`` as those single bytes,
+        so the file can be split into lines before decoding (UTF-8, Latin-1, ...)."""
+        empty = "".encode(self.encoding)  # a BOM for utf-8-sig
+        return "a\n\r".encode(self.encoding) == empty + b"a\n\r"
 
     def __iter__(self):
+        if self._line_bytes_safe():
+            yield from self._iter_binary()
+        else:  # UTF-16/32: let the text layer split lines
+            yield from self._iter_text()
+
+    def _iter_binary(self):
+        """Split bytes into lines, then decode each, so errors name their line and byte."""
+        compressed = self._opener() is not open
+        lineno, offset = 0, 0
+        with self._opener()(self.path, "rb") as f:
+            while True:
+                try:
+                    raw = f.readline()
+                except (EOFError, OSError, zlib.error) as err:
+                    if not compressed:
+                        raise
+                    raise ValueError(
+                        f"{self.path}: corrupt or truncated compressed file after line {lineno} "
+                        f"(uncompressed byte offset {offset}): {err}") from err
+                if not raw:
+                    return
+                try:
+                    text = raw.decode(self.encoding, self.errors)
+                except UnicodeDecodeError as err:
+                    raise ValueError(
+                        f"{self.path}: line {lineno + 1} (byte offset {offset + err.start}) is "
+                        f"not valid {self.encoding}: {err.reason}. Pass the right encoding=, or "
+                        "errors='replace' (or 'ignore') to LineCorpus to read it anyway."
+                    ) from err
+                offset += len(raw)
+                # universal newlines, as text mode: \n, \r\n and a lone \r end a line
+                if text.endswith("\r\n"):
+                    text = text[:-2]
+                elif text.endswith(("\n", "\r")):
+                    text = text[:-1]
+                for piece in text.split("\r"):
+                    lineno += 1
+                    yield piece
+
+    def _iter_text(self):
+        lineno = 0
         with self._open() as f:
-            for lineno, line in enumerate(f, 1):
-                yield line.rstrip("\r\n")
+            try:
+                for line in f:
+                    lineno += 1
+                    yield line.rstrip("\r\n")
+            except UnicodeDecodeError as err:
+                raise ValueError(
+                    f"{self.path}: text after line {lineno} is not valid {self.encoding}: "
+                    f"{err.reason}. Pass the right encoding=, or errors='replace' (or 'ignore') "
+                    "to LineCorpus to read it anyway.") from err
 
     def __repr__(self):
         return f"LineCorpus({self.path!r})"

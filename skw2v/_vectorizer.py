@@ -13,7 +13,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._aggregate import aggregate, sif_common_component
@@ -218,6 +218,8 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             previously fitted state is left unchanged.
         """
         self._check_setup()
+        # Everything below works on new objects; only _install, at the very
+        # end, touches self, so a failure or Ctrl-C leaves the previous fit intact.
         raw = read_corpus(check_corpus(X), self.build_analyzer())
         vocab = self._new_vocabulary(raw)
         rng = check_random_state(self.random_state)
@@ -250,9 +252,15 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self._validate_params()
         self._check_setup()
         raw = read_corpus(check_corpus(X), self.build_analyzer())
+        if not len(raw.ids):
+            raise ValueError("The corpus is empty: no document contains any token. "
+                             "Check the input and the tokenization settings.")
+        # self._vocab, wv_, syn1neg_ and _random_state are only read here: the
+        # update, the grown matrices and the generator are new objects.
         vocab = self._vocab.update(raw.words, raw.counts, self.min_count, self.max_vocab_size)
-        rng = copy.deepcopy(self._random_state)
         n_old, n_new = len(self._vocab), len(vocab) - len(self._vocab)
+        check_memory(len(vocab), self.vector_size, n_new=n_new)
+        rng = copy.deepcopy(self._random_state)
         syn0 = np.vstack([self.wv_.vectors, init_input_vectors(rng, n_new, self.vector_size)])
         syn1neg = np.vstack([self.syn1neg_, np.zeros((n_new, self.vector_size), np.float32)])
         assert syn0.shape[0] == n_old + n_new
@@ -263,11 +271,29 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self
 
     def _check_setup(self):
+        """Checks _validate_params cannot express; all run before any input is read.
+
+        Raises InvalidParameterError (a ValueError) for bad parameter
+        combinations, and resolves the device now so that a missing CuPy or
+        GPU is reported before a generator or file is consumed.
+        """
         if self.n_jobs == 0:
-            raise ValueError("n_jobs == 0 has no meaning; use a positive number or -1 for all cores.")
-        parse_device(self.device)
+            raise InvalidParameterError(
+                "The 'n_jobs' parameter of CBOWVectorizer must be a positive int, a negative int "
+                "(-1 = all cores) or None. Got 0 instead.")
         if self.min_alpha > self.alpha:
-            raise ValueError(f"min_alpha={self.min_alpha} must not exceed alpha={self.alpha}.")
+            raise InvalidParameterError(
+                f"min_alpha={self.min_alpha} must not exceed alpha={self.alpha}.")
+        for i, callback in enumerate(self.callbacks or ()):
+            if not callable(callback):
+                raise InvalidParameterError(
+                    f"callbacks[{i}] is {type(callback).__name__} ({callback!r}), not callable; "
+                    "each callback is called as callback(estimator, epoch_stats).")
+        try:
+            parse_device(self.device)
+        except ValueError as err:
+            raise InvalidParameterError(str(err)) from err
+        self._solver_and_xp()  # ImportError/RuntimeError/ValueError naming what to install
 
     def _new_vocabulary(self, raw):
         if not len(raw.ids):
@@ -317,16 +343,26 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _install(self, state, vocab, syn0, syn1neg, rng, total_words, trained, history=()):
         history_new, corpus = state
-        self._vocab = vocab
-        self.wv_ = KeyedVectors(vocab.index_to_key, syn0, vocab.counts)
-        self.vocabulary_ = vocab.key_to_index
-        self.syn1neg_ = syn1neg
-        self.loss_curve_ = list(history) + [s.mean_loss for s in history_new]
-        self.n_words_trained_ = trained + sum(s.effective_words for s in history_new)
-        self.corpus_total_words_ = total_words
-        self._random_state = rng
-        self.sif_component_ = sif_common_component(corpus.ids, corpus.offsets, syn0, vocab.counts) \
-            if self.agg == "sif" else None
+        # Compute everything first (any of it may fail), then swap it all in
+        # with one dict update, so an exception cannot leave a half-fitted model.
+        wv = KeyedVectors(vocab.index_to_key, syn0, vocab.counts)
+        sif = None
+        if self.agg == "sif":
+            sif = sif_common_component(corpus.ids, corpus.offsets, syn0, vocab.counts)
+            if sif is None:  # under two non-empty documents: nothing to remove
+                sif = np.zeros(syn0.shape[1], np.float32)
+        fitted = {
+            "_vocab": vocab,
+            "wv_": wv,
+            "vocabulary_": vocab.key_to_index,
+            "syn1neg_": syn1neg,
+            "loss_curve_": list(history) + [float(s.mean_loss) for s in history_new],
+            "n_words_trained_": int(trained + sum(s.effective_words for s in history_new)),
+            "corpus_total_words_": int(total_words),
+            "_random_state": rng,
+            "sif_component_": sif,
+        }
+        self.__dict__.update(fitted)
 
     # --------------------------------------------------------------- transform
     def transform(self, X):
@@ -390,15 +426,67 @@ def init_input_vectors(rng, n_words, dim):
     return out
 
 
-def check_memory(n_words, dim):
-    """Refuse a model whose two weight matrices cannot fit in memory."""
-    need = 2 * n_words * dim * 4
+def _memory_limits():
+    """``(physical, available)`` bytes for this process; either may be None if unknown.
+
+    ``physical`` is RAM capped by a cgroup limit; ``available`` is what can
+    be allocated now without swapping out others or meeting the OOM killer
+    (MemAvailable + SwapFree, capped by the cgroup's remaining headroom).
+    """
+    physical = available = None
     try:
-        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
-        return
-    if need > available:
-        raise MemoryError(
-            f"{n_words} words x vector_size={dim} needs {need / 2**30:.1f} GiB for the weights, "
-            f"more than this machine's {available / 2**30:.1f} GiB. Raise min_count, set "
-            "max_vocab_size or lower vector_size.")
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            info = {k: int(v.split()[0]) * 1024 for k, v in
+                    (line.split(":", 1) for line in f if ":" in line)}
+        available = info["MemAvailable"] + info.get("SwapFree", 0)
+    except (OSError, KeyError, ValueError, IndexError):
+        pass
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(limit_file) as f:
+                limit = int(f.read().strip())  # "max" -> ValueError: no limit
+        except (OSError, ValueError):
+            continue
+        if physical is None or limit < physical:
+            physical = limit
+        try:
+            with open(usage_file) as f:
+                headroom = limit - int(f.read().strip())
+            available = headroom if available is None else min(available, headroom)
+        except (OSError, ValueError):
+            pass
+        break
+    return physical, available
+
+
+def model_memory(n_words, dim, n_new=None):
+    """Bytes a fit allocates for ``n_words`` x ``dim`` weights (``n_new`` of them new rows).
+
+    Two float32 matrices (input and output vectors) plus the float64 block
+    ``init_input_vectors`` draws; this is a lower bound of the peak.
+    """
+    n_new = n_words if n_new is None else n_new
+    return 2 * 4 * n_words * dim + 8 * min(n_new, 65536) * dim
+
+
+def check_memory(n_words, dim, n_new=None):
+    """Refuse, before allocating, a model whose weights cannot fit in memory.
+
+    Raises MemoryError naming the GiB needed when they exceed this machine's
+    (or container's) memory, or what is available now: past that point the
+    allocation would fail or the OOM killer would end the process mid-training.
+    """
+    need = model_memory(n_words, dim, n_new)
+    physical, available = _memory_limits()
+    for have, what in ((physical, "this machine's memory"), (available, "the memory available now")):
+        if have is not None and need > have:
+            raise MemoryError(
+                f"{n_words} words x vector_size={dim} needs at least {need / 2**30:.1f} GiB for "
+                f"the weights, more than {what} ({have / 2**30:.1f} GiB). Raise min_count, set "
+                "max_vocab_size or lower vector_size.")
