@@ -56,6 +56,8 @@ def resolve_device(device):
         n_devices = cupy.cuda.runtime.getDeviceCount()
     except Exception as err:
         raise RuntimeError(f"device={device!r}: no usable CUDA device ({err}). {_GPU_HINT}") from err
+    if n_devices == 0:
+        raise RuntimeError(f"device={device!r}: CuPy sees no CUDA device. {_GPU_HINT}")
     if index >= n_devices:
         raise ValueError(f"device={device!r}: only {n_devices} CUDA device(s) are visible.")
     return cupy, index

@@ -6,7 +6,9 @@ never share RNG state or scratch, and ``n_jobs=1`` with a seed is
 bit-reproducible.
 """
 
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+import time
 
 import numpy as np
 
@@ -75,15 +77,52 @@ class HogwildEngine:
         return EpochStats(epoch, float(loss), int(examples), int(words), int(effective), 0.0)
 
     def _run_threaded(self, params, totals, progress):
-        with ThreadPoolExecutor(self.n_threads, thread_name_prefix="skw2v") as pool:
-            futures = [pool.submit(self._run_chunk, k, p) for k, p in enumerate(params)]
+        """Run the chunks on worker threads; the calling thread tallies results.
+
+        Workers pull chunks from a queue, so stopping is one flag: on Ctrl-C
+        or a failed chunk, queued chunks are dropped and every started
+        thread is joined (a running chunk ends within milliseconds) before
+        the error propagates; no worker outlives the call.
+        """
+        jobs, results, stop = queue.SimpleQueue(), queue.SimpleQueue(), threading.Event()
+        for item in enumerate(params):
+            jobs.put(item)
+        threads = [threading.Thread(target=self._worker, args=(jobs, results, stop),
+                                    name=f"skw2v-{i}", daemon=True)
+                   for i in range(min(self.n_threads, len(params)))]
+        try:
+            for thread in threads:
+                thread.start()
+            for _ in params:
+                result, err = results.get()
+                if err is not None:
+                    raise err
+                totals += result
+                progress(result[0], result[1], result[2])
+        finally:
+            stop.set()
+            _join_all(threads)
+
+    def _worker(self, jobs, results, stop):
+        while not stop.is_set():
             try:
-                for future in futures:
-                    result = future.result()
-                    totals += result
-                    progress(result[0], result[1], result[2])
-            except BaseException:
-                # Ctrl-C or a failed chunk: drop queued chunks and join the running
-                # ones (each ends within milliseconds) before the error propagates.
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+                k, p = jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results.put((self._run_chunk(k, p), None))
+            except BaseException as err:  # handed to the calling thread, which re-raises
+                results.put((None, err))
+                return
+
+
+def _join_all(threads):
+    """Join every thread that was started, even across a second Ctrl-C."""
+    for thread in threads:
+        while thread in threading.enumerate():  # listed from start(), even if interrupted
+            try:
+                thread.join(0.05)
+            except RuntimeError:  # start() was interrupted before the thread ran
+                time.sleep(0.001)
+            except KeyboardInterrupt:
+                pass

@@ -391,6 +391,37 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _n_features_out(self):
         return self.wv_.vector_size * (2 if self.agg == "minmax" else 1)
 
+    # -------------------------------------------------------------- persistence
+    def save(self, path, compress=False):
+        """Save the fitted estimator in skw2v's safe format (arrays + JSON, no pickle).
+
+        The file restores the full estimator, parameters included, with
+        :func:`skw2v.load`; it can continue training with :meth:`partial_fit`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination (written atomically; ``.skw2v`` is the usual extension).
+        compress : bool, default=False
+            Deflate the arrays.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import skw2v
+        >>> from skw2v.datasets import make_topic_corpus
+        >>> docs, _ = make_topic_corpus(n_docs=100, random_state=0)
+        >>> vec = skw2v.CBOWVectorizer(vector_size=10, min_count=2, epochs=1, n_jobs=1,
+        ...                            random_state=0).fit(docs)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.skw2v")
+        >>> vec.save(path)
+        >>> bool((skw2v.load(path).transform(docs[:3]) == vec.transform(docs[:3])).all())
+        True
+        """
+        from ._persist import save_estimator
+
+        save_estimator(self, path, compress=compress)
+
     # ------------------------------------------------------------------ queries
     def most_similar(self, positive=None, negative=None, topn=10):
         """Words closest to the mean of ``positive`` minus ``negative`` (3CosAdd).

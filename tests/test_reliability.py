@@ -414,10 +414,6 @@ def test_interrupted_fit_leaves_previous_state(lee_small, lee_docs, monkeypatch,
     assert len(vec.loss_curve_) == len(before["loss_curve_"]) + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "skw2v._hogwild._run_threaded submits work (and so starts threads) outside its try, and "
-    "ThreadPoolExecutor forgets a thread whose Thread.start() was interrupted, so shutdown "
-    "does not join it. Fix: start and join the workers itself, in try/finally."))
 def test_ctrl_c_while_workers_start_joins_them(lee_small, lee_docs, monkeypatch):
     """Ctrl-C landing inside Thread.start() (epoch 2's first worker) must not leak it."""
     original_start, original_chunk = threading.Thread.start, skw2v._hogwild.train_chunk
