@@ -67,8 +67,16 @@ def aggregate(ids, indptr, vectors, agg, counts=None, sif_component=None):
     raise ValueError(f"Unknown agg {agg!r}.")
 
 
-def sif_common_component(ids, indptr, vectors, counts):
-    """First right singular vector of the SIF document vectors (removed in transform)."""
+def sif_common_component(ids, indptr, vectors, counts, max_tokens=1 << 22):
+    """First right singular vector of the SIF document vectors (removed in transform).
+
+    Estimated on the documents within the first ``max_tokens`` tokens: a
+    direction in ``vector_size`` dimensions needs no more, and a corpus
+    spilled to disk is then never read whole.
+    """
+    n_docs = max(int(np.searchsorted(indptr, max_tokens, side="right")) - 1, 1)
+    indptr = indptr[: n_docs + 1]
+    ids = np.asarray(ids[: int(indptr[-1])])
     docs = weighted_mean(ids, indptr, vectors, sif_weights(counts))
     docs = docs[np.diff(indptr) > 0]
     if len(docs) < 2:

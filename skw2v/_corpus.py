@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._analyzer import iter_token_docs
+from ._idstore import IdWriter, iter_blocks
 
 
 class EncodedCorpus(NamedTuple):
@@ -25,7 +26,7 @@ class EncodedCorpus(NamedTuple):
     ``ids[offsets[i]:offsets[i + 1]]`` are the vocabulary ids of document i.
     """
 
-    ids: np.ndarray      # int32
+    ids: np.ndarray      # int32 ndarray, or DiskIds for a corpus spilled to disk
     offsets: np.ndarray  # int64, len n_docs + 1, starts at 0
 
     @property
@@ -50,33 +51,46 @@ class _Lexicon(dict):
         return idx
 
 
-def read_corpus(X, analyzer):
-    """Tokenize and encode ``X`` in a single streaming pass."""
+def read_corpus(X, analyzer, workdir=None):
+    """Tokenize and encode ``X`` in a single streaming pass.
+
+    With a ``workdir``, ids beyond ``SPILL_TOKENS`` go to a file there
+    (see :mod:`skw2v._idstore`), so a corpus larger than RAM can be read.
+    """
     lexicon = _Lexicon()
     lookup = lexicon.__getitem__
-    ids = array("i")
+    ids = IdWriter(workdir, "raw_ids.bin")
     offsets = array("q", [0])
     for tokens in iter_token_docs(X, analyzer):
         ids.extend(map(lookup, tokens))
         offsets.append(len(ids))
-    ids = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
-    counts = np.bincount(ids, minlength=len(lexicon)).astype(np.int64)
+    ids = ids.finish()
+    counts = np.zeros(len(lexicon), np.int64)
+    for _, block in iter_blocks(ids):
+        counts += np.bincount(block, minlength=len(lexicon))
     return RawCorpus(ids, np.frombuffer(offsets, dtype=np.int64), list(lexicon), counts)
 
 
-def encode(raw, remap, max_doc_len=None):
+def encode(raw, remap, max_doc_len=None, workdir=None):
     """Map provisional ids through ``remap`` (-1 drops the token), then split.
 
-    Empty documents are dropped and documents longer than ``max_doc_len``
-    are cut into pieces of that many tokens, as gensim does.
+    Streams block by block, so disk-backed ids stay on disk. Empty documents
+    are dropped and documents longer than ``max_doc_len`` are cut into
+    pieces of that many tokens, as gensim does.
     """
-    final = remap[raw.ids] if len(raw.ids) else raw.ids
-    keep = final >= 0
-    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-    offsets = kept_before[raw.offsets]
-    if max_doc_len:
-        offsets = split_offsets(offsets, max_doc_len)
-    return EncodedCorpus(np.ascontiguousarray(final[keep], dtype=np.int32), np.unique(offsets))
+    out = IdWriter(workdir, "ids.bin")
+    # kept_before[i]: how many tokens before raw offset i survive the remap
+    kept_before = np.empty(len(raw.offsets), np.int64)
+    for start, block in iter_blocks(raw.ids):
+        final = remap[block]
+        keep = final >= 0
+        lo, hi = np.searchsorted(raw.offsets, [start, start + len(block)])
+        csum = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+        kept_before[lo:hi] = len(out) + csum[raw.offsets[lo:hi] - start]
+        out.extend(final[keep])
+    kept_before[raw.offsets >= len(raw.ids)] = len(out)
+    offsets = split_offsets(kept_before, max_doc_len) if max_doc_len else kept_before
+    return EncodedCorpus(out.finish(), np.unique(offsets))
 
 
 def split_offsets(offsets, max_len):

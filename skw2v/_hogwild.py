@@ -48,11 +48,13 @@ class HogwildEngine:
     def _run_chunk(self, k, params):
         ids, offsets = self.corpus
         keep_prob, prob, alias = self.tables
+        doc_lo, doc_hi = self.bounds[k], self.bounds[k + 1]
+        lo, hi = offsets[doc_lo], offsets[doc_hi]
+        # A slice: a view in memory, a fresh read for a corpus spilled to disk.
         loss, examples, effective = train_chunk(
-            ids, offsets, self.bounds[k], self.bounds[k + 1], keep_prob, prob, alias,
-            self.syn0, self.syn1neg, params)
-        words = int(offsets[self.bounds[k + 1]] - offsets[self.bounds[k]])
-        return words, loss, examples, effective
+            ids[lo:hi], offsets[doc_lo:doc_hi + 1] - lo, 0, doc_hi - doc_lo, keep_prob, prob,
+            alias, self.syn0, self.syn1neg, params)
+        return int(hi - lo), loss, examples, effective
 
     def _chunk_params(self, epoch, schedule):
         offsets = self.corpus.offsets

@@ -7,6 +7,7 @@ text -> tokens (_analyzer) -> vocabulary (_vocab) -> encoded corpus (_corpus)
 
 import copy
 import os
+import tempfile
 from numbers import Integral, Real
 
 import numpy as np
@@ -220,14 +221,17 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self._check_setup()
         # Everything below works on new objects; only _install, at the very
         # end, touches self, so a failure or Ctrl-C leaves the previous fit intact.
-        raw = read_corpus(check_corpus(X), self.build_analyzer())
-        vocab = self._new_vocabulary(raw)
-        rng = check_random_state(self.random_state)
-        syn0 = init_input_vectors(rng, len(vocab), self.vector_size)
-        syn1neg = np.zeros_like(syn0)
-        state = self._train(raw, vocab, syn0, syn1neg, rng)
-        self._install(state, vocab, syn0, syn1neg, rng, total_words=len(raw.ids),
-                      trained=0)
+        with tempfile.TemporaryDirectory(prefix="skw2v-") as workdir:
+            raw = read_corpus(check_corpus(X), self.build_analyzer(), workdir)
+            vocab = self._new_vocabulary(raw)
+            corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len, workdir)
+            total_words, raw = len(raw.ids), None  # the provisional ids are no longer needed
+            rng = check_random_state(self.random_state)
+            syn0 = init_input_vectors(rng, len(vocab), self.vector_size)
+            syn1neg = np.zeros_like(syn0)
+            state = self._train(corpus, vocab, syn0, syn1neg, rng)
+            self._install(state, vocab, syn0, syn1neg, rng, total_words=total_words,
+                          trained=0)
         return self
 
     def partial_fit(self, X, y=None):
@@ -251,7 +255,12 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return self.fit(X)
         self._validate_params()
         self._check_setup()
-        raw = read_corpus(check_corpus(X), self.build_analyzer())
+        with tempfile.TemporaryDirectory(prefix="skw2v-") as workdir:
+            return self._continue(X, workdir)
+
+    def _continue(self, X, workdir):
+        """partial_fit's work on a fitted estimator, with a working directory for the ids."""
+        raw = read_corpus(check_corpus(X), self.build_analyzer(), workdir)
         if not len(raw.ids):
             raise ValueError("The corpus is empty: no document contains any token. "
                              "Check the input and the tokenization settings.")
@@ -264,9 +273,10 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         syn0 = np.vstack([self.wv_.vectors, init_input_vectors(rng, n_new, self.vector_size)])
         syn1neg = np.vstack([self.syn1neg_, np.zeros((n_new, self.vector_size), np.float32)])
         assert syn0.shape[0] == n_old + n_new
-        state = self._train(raw, vocab, syn0, syn1neg, rng)
-        self._install(state, vocab, syn0, syn1neg, rng,
-                      total_words=self.corpus_total_words_ + len(raw.ids),
+        corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len, workdir)
+        total_words, raw = self.corpus_total_words_ + len(raw.ids), None
+        state = self._train(corpus, vocab, syn0, syn1neg, rng)
+        self._install(state, vocab, syn0, syn1neg, rng, total_words=total_words,
                       trained=self.n_words_trained_, history=self.loss_curve_)
         return self
 
@@ -317,9 +327,8 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                              "(or 'auto') with a GPU device.")
         return solver, xp, device_index
 
-    def _train(self, raw, vocab, syn0, syn1neg, rng):
-        """Encode, build the sampling tables, and train ``syn0``/``syn1neg`` in place."""
-        corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len)
+    def _train(self, corpus, vocab, syn0, syn1neg, rng):
+        """Build the sampling tables and train ``syn0``/``syn1neg`` in place on ``corpus``."""
         keep_prob = vocab.keep_probs(self.sample)
         prob, alias = alias_table(vocab.counts, self.ns_exponent)
         solver, xp, device_index = self._solver_and_xp()
