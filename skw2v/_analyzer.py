@@ -53,7 +53,8 @@ def build_analyzer(lowercase=True, token_pattern=DEFAULT_TOKEN_PATTERN, tokenize
     ).build_analyzer()
 
 
-def _check_tokens(tokens, position):
+def check_tokens(tokens, position):
+    """Return ``tokens`` if all are str; else TypeError naming the first bad one."""
     for j, tok in enumerate(tokens):
         if not isinstance(tok, str):
             raise TypeError(
@@ -69,24 +70,28 @@ def _hint(obj):
     return ""
 
 
-def to_tokens(doc, position, analyzer):
-    """Turn one document into a list of tokens, checking its type."""
+def to_tokens(doc, position, analyzer, check=True):
+    """Turn one document into a list of tokens, checking its type.
+
+    ``check=False`` skips the per-token type check of token lists, for
+    callers that detect non-str tokens themselves (see ``_corpus._Lexicon``).
+    """
     if isinstance(doc, str):
         return analyzer(doc)
     if isinstance(doc, (list, tuple)):
-        return _check_tokens(doc, position)
+        return check_tokens(doc, position) if check else doc
     if isinstance(doc, np.ndarray) and doc.ndim == 1 and doc.dtype.kind in "UO":
-        return doc.tolist() if doc.dtype.kind == "U" else _check_tokens(doc.tolist(), position)
+        return doc.tolist() if doc.dtype.kind == "U" else check_tokens(doc.tolist(), position)
     raise TypeError(
         f"Document {position} is {type(doc).__name__} ({_short(doc)}); expected a str "
         f"or a list/tuple of str tokens.{_hint(doc)}"
     )
 
 
-def iter_token_docs(X, analyzer):
-    """Yield the token list of each document of ``X`` (streamed, one pass)."""
+def iter_token_docs(X, analyzer, check=True):
+    """Yield ``(position, tokens)`` for each document of ``X`` (streamed, one pass)."""
     for position, doc in enumerate(check_corpus(X)):
-        yield to_tokens(doc, position, analyzer)
+        yield position, to_tokens(doc, position, analyzer, check)
 
 
 def _short(obj, width=40):

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._analyzer import iter_token_docs
+from ._analyzer import check_tokens, iter_token_docs
 from ._idstore import IdWriter, iter_blocks
 
 
@@ -44,9 +44,16 @@ class RawCorpus(NamedTuple):
 
 
 class _Lexicon(dict):
-    """word -> provisional id; unseen words get the next id on lookup."""
+    """word -> provisional id; unseen words get the next id on lookup.
+
+    Only str may enter, so token lists need no per-token type check: a
+    non-str token is either new here (rejected) or unhashable (TypeError),
+    and the caller then finds and names it.
+    """
 
     def __missing__(self, word):
+        if not isinstance(word, str):
+            raise TypeError(word)
         self[word] = idx = len(self)
         return idx
 
@@ -61,8 +68,12 @@ def read_corpus(X, analyzer, workdir=None):
     lookup = lexicon.__getitem__
     ids = IdWriter(workdir, "raw_ids.bin")
     offsets = array("q", [0])
-    for tokens in iter_token_docs(X, analyzer):
-        ids.extend(map(lookup, tokens))
+    for position, tokens in iter_token_docs(X, analyzer, check=False):
+        try:
+            ids.extend(map(lookup, tokens))
+        except TypeError:
+            check_tokens(tokens, position)  # raises, naming the token and its position
+            raise
         offsets.append(len(ids))
     ids = ids.finish()
     counts = np.zeros(len(lexicon), np.int64)
@@ -113,7 +124,7 @@ def encode_known(X, analyzer, key_to_index):
     get = key_to_index.get
     ids = array("i")
     indptr = array("q", [0])
-    for tokens in iter_token_docs(X, analyzer):
+    for _, tokens in iter_token_docs(X, analyzer):
         ids.extend(i for i in map(get, tokens) if i is not None)
         indptr.append(len(ids))
     return (np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32),
