@@ -13,7 +13,7 @@ from array import array
 
 import numpy as np
 
-SPILL_TOKENS = 1 << 24   # 64 MiB of ids stay in memory; more go to disk
+SPILL_TOKENS = 1 << 22   # 16 MiB of ids stay in memory; more go to disk
 BLOCK_TOKENS = 1 << 20   # unit of disk writes and of streaming passes
 
 

@@ -460,8 +460,8 @@ def init_input_vectors(rng, n_words, dim):
     start where gensim starts.
     """
     out = np.empty((n_words, dim), np.float32)
-    for start in range(0, n_words, 65536):  # blocks keep the float64 draw small
-        block = rng.random_sample((min(65536, n_words - start), dim))
+    for start in range(0, n_words, 4096):  # blocks keep the float64 draw small
+        block = rng.random_sample((min(4096, n_words - start), dim))
         out[start:start + len(block)] = (2.0 * block - 1.0) / dim
     return out
 
@@ -512,7 +512,7 @@ def model_memory(n_words, dim, n_new=None):
     ``init_input_vectors`` draws; this is a lower bound of the peak.
     """
     n_new = n_words if n_new is None else n_new
-    return 2 * 4 * n_words * dim + 8 * min(n_new, 65536) * dim
+    return 2 * 4 * n_words * dim + 8 * min(n_new, 4096) * dim
 
 
 def check_memory(n_words, dim, n_new=None):
