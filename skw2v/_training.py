@@ -5,6 +5,7 @@ training words, progress, logging, callbacks and numerical checks. An
 engine only trains one epoch at a time at the rates it is given.
 """
 
+import contextlib
 import logging
 import time
 from typing import NamedTuple
@@ -66,6 +67,29 @@ def _check_finite(stats, weights, alpha):
         )
 
 
+@contextlib.contextmanager
+def _epoch_log(verbose):
+    """With verbose >= 2, make sure the epoch lines reach stderr.
+
+    If the application configured logging, its handlers decide; otherwise a
+    stderr handler is attached to the "skw2v" logger for the duration.
+    """
+    handler = None
+    if verbose >= 2 and not logger.hasHandlers():
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s skw2v: %(message)s"))
+        logger.addHandler(handler)
+    previous = logger.level
+    if verbose >= 2 and logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+        if handler is not None:
+            logger.removeHandler(handler)
+
+
 def run_epochs(engine, schedule, *, verbose=0, callbacks=(), owner=None, desc="training"):
     """Train ``engine`` for ``schedule.epochs`` epochs; return the list of EpochStats.
 
@@ -75,8 +99,9 @@ def run_epochs(engine, schedule, *, verbose=0, callbacks=(), owner=None, desc="t
     """
     history = []
     total = schedule.words_per_epoch * schedule.epochs
-    with tqdm(total=total, unit="word", unit_scale=True, disable=verbose < 1,
-              desc=desc, dynamic_ncols=True, mininterval=0.5) as bar:
+    with _epoch_log(verbose), tqdm(total=total, unit="word", unit_scale=True,
+                                   disable=verbose < 1, desc=desc, dynamic_ncols=True,
+                                   mininterval=0.5) as bar:
         tally = [0.0, 0]
 
         def progress(words, loss, examples):
