@@ -7,6 +7,7 @@ engine only trains one epoch at a time at the rates it is given.
 
 import contextlib
 import logging
+import sys
 import time
 from typing import NamedTuple
 
@@ -67,6 +68,13 @@ def _check_finite(stats, weights, alpha):
         )
 
 
+class _TqdmHandler(logging.Handler):
+    """Writes records above the progress bar instead of through it."""
+
+    def emit(self, record):
+        tqdm.write(self.format(record), file=sys.stderr)
+
+
 @contextlib.contextmanager
 def _epoch_log(verbose):
     """With verbose >= 2, make sure the epoch lines reach stderr.
@@ -76,7 +84,7 @@ def _epoch_log(verbose):
     """
     handler = None
     if verbose >= 2 and not logger.hasHandlers():
-        handler = logging.StreamHandler()
+        handler = _TqdmHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s skw2v: %(message)s"))
         logger.addHandler(handler)
     previous = logger.level
