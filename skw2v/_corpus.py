@@ -101,15 +101,23 @@ def encode(raw, remap, max_doc_len=None, workdir=None):
         out.extend(final[keep])
     kept_before[raw.offsets >= len(raw.ids)] = len(out)
     offsets = split_offsets(kept_before, max_doc_len) if max_doc_len else kept_before
-    return EncodedCorpus(out.finish(), np.unique(offsets))
+    return EncodedCorpus(out.finish(), drop_empty(offsets))
+
+
+def drop_empty(offsets):
+    """Remove repeated boundaries (empty documents) from sorted offsets."""
+    boundary = np.empty(len(offsets), bool)
+    boundary[0] = True
+    np.not_equal(offsets[1:], offsets[:-1], out=boundary[1:])
+    return offsets[boundary]
 
 
 def split_offsets(offsets, max_len):
     """Insert cut points so that no document is longer than ``max_len``."""
     lengths = np.diff(offsets)
-    n_cuts = np.maximum((lengths - 1) // max_len, 0)
-    if not n_cuts.any():
+    if lengths.max(initial=0) <= max_len:
         return offsets
+    n_cuts = np.maximum((lengths - 1) // max_len, 0)
     starts = np.repeat(offsets[:-1], n_cuts)
     within = np.arange(n_cuts.sum()) - np.repeat(np.cumsum(n_cuts) - n_cuts, n_cuts)
     cuts = starts + (within + 1) * max_len

@@ -14,7 +14,7 @@ from array import array
 import numpy as np
 
 SPILL_TOKENS = 1 << 22   # 16 MiB of ids stay in memory; more go to disk
-BLOCK_TOKENS = 1 << 20   # unit of disk writes and of streaming passes
+BLOCK_TOKENS = 1 << 18   # unit of disk writes and of streaming passes (1 MiB)
 
 
 class DiskIds:
