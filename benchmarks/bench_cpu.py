@@ -142,9 +142,10 @@ def child_main(spec):
             t0 = time.perf_counter()
             model.build_vocab(sentences)
             t1 = time.perf_counter()
-            model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
+            trained, _raw = model.train(sentences, total_examples=model.corpus_count,
+                                        epochs=model.epochs)
             t2 = time.perf_counter()
-            out.update(vocab_s=t1 - t0, train_s=t2 - t1)
+            out.update(vocab_s=t1 - t0, train_s=t2 - t1, effective_words=trained)
         else:
             from gensim.models.word2vec import LineSentence
 
@@ -186,7 +187,7 @@ def child_main(spec):
             out["ids_mib"] = enc.ids.nbytes / 2**20
             del raw, vocab, enc
             out.update(vocab_s=vocab_s, fit_s=fit_s, train_s=fit_s - vocab_s,
-                       epochs_sum_s=sum(epoch_s))
+                       epochs_sum_s=sum(epoch_s), effective_words=est.n_words_trained_)
         else:
             from skw2v import LineCorpus
 
@@ -347,7 +348,8 @@ def report(args, names, sizes, all_results):
                      C.fmt(med(g, "rss_peak_mib")) + " / +" + C.fmt(med(g, "rss_delta_mib")),
                      C.fmt(med(s, "rss_peak_mib")) + " / +" + C.fmt(med(s, "rss_delta_mib")),
                      C.fmt(med(s, "ids_mib"), ".1f"),
-                     C.fmt(med(g, "warmup_s"), ".2f") + " / " + C.fmt(med(s, "warmup_s"), ".2f")])
+                     C.fmt(med(g, "warmup_s"), ".2f") + " / " + C.fmt(med(s, "warmup_s"), ".2f"),
+                     C.fmt(med(g, "effective_words")) + " / " + C.fmt(med(s, "effective_words"))])
         ge, se = res["e2e"]["gensim"], res["e2e"]["skw2v"]
         if ge or se:
             gw, sw = med(ge, "words_per_s"), med(se, "words_per_s")
@@ -384,7 +386,7 @@ def report(args, names, sizes, all_results):
     lines += C.table(["corpus", "settings", "threads", "repeats", "gensim words/s", "skw2v words/s",
                       "skw2v/gensim", "gensim vocab s", "skw2v vocab s",
                       "gensim peak RSS MiB", "skw2v peak RSS MiB", "skw2v ids MiB",
-                      "warm-up s (g / s)"], rows)
+                      "warm-up s (g / s)", "words trained after subsampling (g / s)"], rows)
     if e2e_rows:
         lines += ["", "End to end from the text file (gensim `Word2Vec(sentences=LineSentence(path))`"
                   " vs skw2v `fit(LineCorpus(path))`, token_pattern `\\S+`, lowercase=False; "

@@ -61,7 +61,7 @@ def child_main(spec):
         t0 = time.perf_counter()
         est.fit(LineCorpus(spec["path"]))
         tokens = est.corpus_total_words_
-        # the engine holds the raw int32 ids (and the encoded in-vocabulary ids) in RAM
+        # size of the corpus as int32 ids (tokens x 4), whether held in RAM or spilled to disk
         out = {"seconds": time.perf_counter() - t0, "tokens": tokens, "vocab": len(est.wv_),
                "ids_mib": tokens * 4 / 2**20}
     out.update(rss_base_mib=base, rss_peak_mib=C.peak_rss_mib())
@@ -103,7 +103,7 @@ def main(argv=None):
               f"sample 1e-3, min_count 5, epochs {args.epochs}, {args.threads} threads; "
               "each run in its own process; Δ = peak minus RSS after imports + warm-up:", ""]
     lines += C.table(["size", "system", "tokens", "vocab", "file MiB", "fit s", "peak RSS MiB",
-                      "Δ RSS MiB", "int32 ids of the corpus MiB (skw2v)"], rows)
+                      "Δ RSS MiB", "corpus as int32 ids MiB (tokens x 4; skw2v may spill them to disk)"], rows)
     print("\n".join(lines))
 
 
