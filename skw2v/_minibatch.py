@@ -14,7 +14,7 @@ Per epoch, a block of documents is prepared at once: subsampling (one
 uniform draw per token), removal of the dropped tokens *before* windowing
 as word2vec does, word2vec's dynamic window, and a ``(n_targets, 2 *
 window)`` matrix of context ids with a weight matrix (0 for padding).
-Batches are then cut from the block in corpus order.
+Batches are then cut from the block (targets shuffled within it).
 
 Optimizers
 ----------

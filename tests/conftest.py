@@ -23,3 +23,18 @@ def lee_docs():
     """gensim's lee_background.cor: 300 real English news documents (~60k tokens)."""
     with open(gensim_data("lee_background.cor"), encoding="utf-8") as f:
         return f.read().splitlines()
+
+
+@pytest.fixture(scope="session")
+def english_docs():
+    """Real English from gensim's wheel: 106 Wikipedia articles (~450k tokens) + lee_background.
+
+    The articles are extracted from gensim's shipped dump with gensim's own
+    WikiCorpus (lower-cased tokens), so no download is needed.
+    """
+    from gensim.corpora.wikicorpus import WikiCorpus
+
+    dump = gensim_data("enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
+    wiki = WikiCorpus(dump, dictionary={}, processes=1)
+    with open(gensim_data("lee_background.cor"), encoding="utf-8") as f:
+        return list(wiki.get_texts()) + f.read().splitlines()

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from skw2v import CBOWVectorizer, evaluate_word_pairs
+from skw2v import CBOWVectorizer, evaluate_word_analogies, evaluate_word_pairs
 from skw2v._device import gpu_available
 from skw2v._minibatch import SGD, CBOWModel, LazyAdam, scatter_rows
 
@@ -211,3 +211,26 @@ def test_gpu_adam_runs(lee_docs):
     vec = CBOWVectorizer(solver="minibatch", device="gpu", optimizer="adam", alpha=0.01,
                          batch_size=100, epochs=2, random_state=0).fit(lee_docs)
     assert np.isfinite(vec.wv_.vectors).all()
+
+
+def test_minibatch_sgd_matches_hogwild_quality_on_real_english(english_docs):
+    """Median over 3 seeds on ~0.5M tokens of Wikipedia + news.
+
+    Analogy accuracy within 1 point of hogwild. WS353 within 0.05: on a corpus
+    this small single seeds of one solver spread by more than 0.1, so the
+    tighter 0.02 of the issue is checked on the 2.3M-token benchmark corpus
+    (benchmarks/bench_solvers.py, benchmarks/RESULTS.md), not here.
+    """
+    params = dict(vector_size=100, window=5, negative=5, min_count=5, epochs=5, n_jobs=2)
+    questions = os.path.join(TEST_DATA, "questions-words.txt")
+    pairs = os.path.join(TEST_DATA, "wordsim353.tsv")
+    scores = {"hogwild": [], "minibatch": []}
+    for seed in range(3):
+        for solver in scores:
+            kv = CBOWVectorizer(solver=solver, random_state=seed, **params).fit(english_docs).wv_
+            scores[solver].append((evaluate_word_analogies(kv, questions)[0],
+                                   evaluate_word_pairs(kv, pairs)[1][0]))
+    (hog_acc, hog_ws), (mb_acc, mb_ws) = (np.median(scores[s], axis=0) for s in scores)
+    assert hog_ws > 0.1 and mb_ws > 0.1  # both learned real word similarity
+    assert mb_acc >= hog_acc - 0.01
+    assert abs(mb_ws - hog_ws) <= 0.05
