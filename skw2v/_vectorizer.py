@@ -222,7 +222,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         # Everything below works on new objects; only _install, at the very
         # end, touches self, so a failure or Ctrl-C leaves the previous fit intact.
         with tempfile.TemporaryDirectory(prefix="skw2v-") as workdir:
-            raw = read_corpus(check_corpus(X), self.build_analyzer(), workdir)
+            raw = self._read(X, workdir)
             vocab = self._new_vocabulary(raw)
             corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len, workdir)
             total_words, raw = len(raw.ids), None  # the provisional ids are no longer needed
@@ -260,10 +260,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _continue(self, X, workdir):
         """partial_fit's work on a fitted estimator, with a working directory for the ids."""
-        raw = read_corpus(check_corpus(X), self.build_analyzer(), workdir)
-        if not len(raw.ids):
-            raise ValueError("The corpus is empty: no document contains any token. "
-                             "Check the input and the tokenization settings.")
+        raw = self._read(X, workdir)
         # self._vocab, wv_, syn1neg_ and _random_state are only read here: the
         # update, the grown matrices and the generator are new objects.
         vocab = self._vocab.update(raw.words, raw.counts, self.min_count, self.max_vocab_size)
@@ -305,10 +302,15 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             raise InvalidParameterError(str(err)) from err
         self._solver_and_xp()  # ImportError/RuntimeError/ValueError naming what to install
 
-    def _new_vocabulary(self, raw):
+    def _read(self, X, workdir):
+        """Tokenize and encode ``X`` in one pass; refuse a corpus without tokens."""
+        raw = read_corpus(check_corpus(X), self.build_analyzer(), workdir)
         if not len(raw.ids):
             raise ValueError("The corpus is empty: no document contains any token. "
                              "Check the input and the tokenization settings.")
+        return raw
+
+    def _new_vocabulary(self, raw):
         vocab = Vocabulary.from_counts(raw.words, raw.counts, self.min_count, self.max_vocab_size)
         if not len(vocab):
             raise ValueError(
