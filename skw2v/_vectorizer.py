@@ -272,7 +272,8 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         assert syn0.shape[0] == n_old + n_new
         corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len, workdir)
         total_words, raw = self.corpus_total_words_ + len(raw.ids), None
-        state = self._train(corpus, vocab, syn0, syn1neg, rng)
+        # Only unknown, still-rare words: remember their counts, train nothing.
+        state = self._train(corpus, vocab, syn0, syn1neg, rng) if corpus.n_words else ([], corpus)
         self._install(state, vocab, syn0, syn1neg, rng, total_words=total_words,
                       trained=self.n_words_trained_, history=self.loss_curve_)
         return self

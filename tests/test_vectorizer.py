@@ -213,3 +213,14 @@ def test_failed_fit_keeps_previous_state(lee_model, lee_docs):
 def test_divergence_raises_floating_point_error(lee_docs):
     with pytest.raises(FloatingPointError, match="alpha"):
         CBOWVectorizer(alpha=1e30, min_alpha=1e30, **{**SMALL, "epochs": 1}).fit(lee_docs)
+
+
+def test_partial_fit_with_only_rare_new_words_counts_them_for_later(lee_docs):
+    vec = CBOWVectorizer(**SMALL).fit(lee_docs)
+    before = vec.wv_.vectors.copy()
+    n_losses = len(vec.loss_curve_)
+    vec.partial_fit(["zyzzyva"])            # below min_count=2: nothing to train on
+    np.testing.assert_array_equal(vec.wv_.vectors, before)
+    assert len(vec.loss_curve_) == n_losses and "zyzzyva" not in vec.wv_
+    vec.partial_fit(["zyzzyva " + lee_docs[0]])   # its second occurrence: it joins
+    assert "zyzzyva" in vec.wv_ and len(vec.loss_curve_) == n_losses + SMALL["epochs"]
