@@ -12,6 +12,7 @@ import gzip
 import os
 import zlib
 from array import array
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -65,12 +66,15 @@ def read_corpus(X, analyzer, workdir=None):
     (see :mod:`skw2v._idstore`), so a corpus larger than RAM can be read.
     """
     lexicon = _Lexicon()
-    lookup = lexicon.__getitem__
     ids = IdWriter(workdir, "raw_ids.bin")
     offsets = array("q", [0])
     for position, tokens in iter_token_docs(X, analyzer, check=False):
         try:
-            ids.extend(map(lookup, tokens))
+            # itemgetter looks all tokens up in one C loop (unseen ones via __missing__)
+            if len(tokens) > 1:
+                ids.extend(itemgetter(*tokens)(lexicon))
+            elif tokens:
+                ids.extend((lexicon[tokens[0]],))
         except TypeError:
             check_tokens(tokens, position)  # raises, naming the token and its position
             raise

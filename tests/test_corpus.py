@@ -55,3 +55,22 @@ def test_line_corpus_streams_plain_and_compressed_files(tmp_path, suffix, opener
 def test_line_corpus_missing_file():
     with pytest.raises(FileNotFoundError, match="not found"):
         LineCorpus("/nonexistent/corpus.txt")
+
+
+def test_whitespace_pattern_splits_exactly_like_the_regex():
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fast = build_analyzer(lowercase=False, token_pattern=r"\S+")
+    slow = re.compile(r"\S+").findall
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+    def check(text):
+        assert fast(text) == slow(text)
+
+    check()
+    assert build_analyzer(token_pattern=r"\S+")("Ünïcode\u2003SPACE\x1ctab") == \
+        ["ünïcode", "space", "tab"]
