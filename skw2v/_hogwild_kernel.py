@@ -15,7 +15,7 @@ Targets are trained in groups of ``group`` consecutive words that share
 one draw of negatives (Intel's HogBatch idea, Ji et al. 2016): the shared
 output rows stay in cache across the group instead of being fetched from
 random places for every target. Measured on one thread (benchmarks/
-RESULTS.md), groups of 4 train 1.4x faster than groups of 1; on the
+RESULTS.md), groups of 4 train 1.5x faster than groups of 1; on the
 benchmark English corpus they cost ~0.3 analogy points against exact
 per-target draws (groups of 8: ~0.4; noise between seeds is ~0.3) and stay
 level with gensim. Within a group the contexts are read before the group's
