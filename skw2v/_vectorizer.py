@@ -264,12 +264,11 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         # self._vocab, wv_, syn1neg_ and _random_state are only read here: the
         # update, the grown matrices and the generator are new objects.
         vocab = self._vocab.update(raw.words, raw.counts, self.min_count, self.max_vocab_size)
-        n_old, n_new = len(self._vocab), len(vocab) - len(self._vocab)
+        n_new = len(vocab) - len(self._vocab)
         check_memory(len(vocab), self.vector_size, n_new=n_new)
         rng = copy.deepcopy(self._random_state)
         syn0 = np.vstack([self.wv_.vectors, init_input_vectors(rng, n_new, self.vector_size)])
         syn1neg = np.vstack([self.syn1neg_, np.zeros((n_new, self.vector_size), np.float32)])
-        assert syn0.shape[0] == n_old + n_new
         corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len, workdir)
         total_words, raw = self.corpus_total_words_ + len(raw.ids), None
         # Only unknown, still-rare words: remember their counts, train nothing.
