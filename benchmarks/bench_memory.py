@@ -39,7 +39,7 @@ def scaled_file(factor):
 def child_main(spec):
     small = [["w%d" % ((i * 7 + j) % 50) for j in range(100)] for i in range(50)]
     params = dict(vector_size=spec["vector_size"], window=5, negative=5, sample=1e-3,
-                  min_count=5, epochs=spec["epochs"])
+                  min_count=spec["min_count"], epochs=spec["epochs"])
     if spec["system"] == "gensim":
         from gensim.models import Word2Vec
         from gensim.models.word2vec import LineSentence
@@ -83,26 +83,30 @@ def main(argv=None):
         return child_main(json.loads(args.child))
 
     rows = []
-    for factor in [int(f) for f in args.factors.split(",")]:
+    # min_count 5 at every size, and 5 x factor: the same vocabulary at every size, so
+    # that what grows with the corpus is told apart from what grows with the vocabulary.
+    runs = [(int(f), mc) for f in args.factors.split(",") for mc in sorted({5, 5 * int(f)})]
+    for factor, min_count in runs:
         path = scaled_file(factor)
         for system in ("gensim", "skw2v"):
             spec = dict(system=system, path=path, epochs=args.epochs, threads=args.threads,
-                        vector_size=args.vector_size)
+                        vector_size=args.vector_size, min_count=min_count)
             r = C.run_child([os.path.abspath(__file__), "--child", json.dumps(spec)], args.timeout)
             if "error" in r:
-                rows.append([f"{factor}x", system, "—", "—", "—", "—", "—", "—", r["error"]])
+                rows.append([f"{factor}x", min_count, system, "—", "—", "—", "—", "—", "—",
+                             r["error"]])
                 continue
             print(f"[bench_memory] {factor}x {system}: peak {r['rss_peak_mib']:.0f} MiB",
                   file=sys.stderr, flush=True)
-            rows.append([f"{factor}x", system, f"{r['tokens']:,}", f"{r['vocab']:,}",
+            rows.append([f"{factor}x", min_count, system, f"{r['tokens']:,}", f"{r['vocab']:,}",
                          f"{os.path.getsize(path) / 2**20:.0f}", f"{r['seconds']:.1f}",
                          f"{r['rss_peak_mib']:.0f}", f"+{r['rss_delta_mib']:.0f}",
                          C.fmt(r["ids_mib"], ".1f")])
     lines = C.header("Memory: peak RSS fitting from a file at 1x and 10x size")
     lines += [f"english corpus file repeated; d={args.vector_size}, window 5, negative 5, "
-              f"sample 1e-3, min_count 5, epochs {args.epochs}, {args.threads} threads; "
+              f"sample 1e-3, epochs {args.epochs}, {args.threads} threads; "
               "each run in its own process; Δ = peak minus RSS after imports + warm-up:", ""]
-    lines += C.table(["size", "system", "tokens", "vocab", "file MiB", "fit s", "peak RSS MiB",
+    lines += C.table(["size", "min_count", "system", "tokens", "vocab", "file MiB", "fit s", "peak RSS MiB",
                       "Δ RSS MiB", "corpus as int32 ids MiB (tokens x 4; skw2v may spill them to disk)"], rows)
     print("\n".join(lines))
 
