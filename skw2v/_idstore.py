@@ -46,7 +46,7 @@ class DiskIds:
         out = np.empty(max(stop - start, 0), np.int32)
         if len(out):
             with open(self.path, "rb", buffering=0) as f:
-                got = os.preadv(f.fileno(), [memoryview(out).cast("B")], start * 4)
+                got = _read_at(f, memoryview(out).cast("B"), start * 4)
             if got != out.nbytes:
                 raise OSError(f"{self.path}: short read at id {start} (file truncated?)")
         return out
@@ -57,6 +57,14 @@ class DiskIds:
 
     def __reduce__(self):
         raise TypeError("DiskIds refers to a temporary file and cannot be pickled.")
+
+
+def _read_at(f, buffer, offset):
+    """Fill ``buffer`` from byte ``offset`` of the open file ``f``; return the bytes read."""
+    if hasattr(os, "preadv"):
+        return os.preadv(f.fileno(), [buffer], offset)
+    f.seek(offset)  # no preadv (Windows): each call opens its own file object
+    return f.readinto(buffer)
 
 
 def iter_blocks(ids, size=BLOCK_TOKENS):
