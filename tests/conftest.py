@@ -38,3 +38,19 @@ def english_docs():
     wiki = WikiCorpus(dump, dictionary={}, processes=1)
     with open(gensim_data("lee_background.cor"), encoding="utf-8") as f:
         return list(wiki.get_texts()) + f.read().splitlines()
+
+
+@pytest.fixture(scope="session")
+def gkv():
+    """gensim's shipped lee_fasttext.vec, loaded by gensim itself."""
+    from gensim.models import KeyedVectors as GensimKV
+
+    return GensimKV.load_word2vec_format(gensim_data("lee_fasttext.vec"))
+
+
+@pytest.fixture(scope="session")
+def kv(gkv):
+    """The same vectors as an skw2v KeyedVectors."""
+    from skw2v import KeyedVectors
+
+    return KeyedVectors(gkv.index_to_key, gkv.vectors)

@@ -1,4 +1,3 @@
-import os
 import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,22 +6,8 @@ import numpy as np
 import pytest
 
 gensim = pytest.importorskip("gensim")
-from gensim.models import KeyedVectors as GensimKV  # noqa: E402
 
 from skw2v._keyedvectors import KeyedVectors  # noqa: E402
-
-DATA = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
-LEE = os.path.join(DATA, "lee_fasttext.vec")
-
-
-@pytest.fixture(scope="module")
-def gkv():
-    return GensimKV.load_word2vec_format(LEE)
-
-
-@pytest.fixture(scope="module")
-def kv(gkv):
-    return KeyedVectors(gkv.index_to_key, gkv.vectors)
 
 
 def assert_same_results(ours, theirs, atol=1e-5):

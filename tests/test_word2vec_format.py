@@ -22,16 +22,6 @@ UNICODE_KEYS = ["naïve", "日本", "café", "Ωμέγα", "emoji🙂", "plain"]
 
 
 @pytest.fixture(scope="module")
-def gkv():
-    return GensimKV.load_word2vec_format(LEE)
-
-
-@pytest.fixture(scope="module")
-def kv(gkv):
-    return KeyedVectors(gkv.index_to_key, gkv.vectors)
-
-
-@pytest.fixture(scope="module")
 def unicode_kv():
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((len(UNICODE_KEYS), 7)).astype(np.float32)
