@@ -6,9 +6,8 @@ from ._keyedvectors import KeyedVectors
 from ._persist import load
 from ._sampler import UnigramSampler
 from ._vectorizer import CBOWVectorizer
+from ._version import __version__
 from ._vocab import Vocabulary
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CBOWVectorizer",
