@@ -6,11 +6,8 @@ needs a second pass and no list of strings is kept. Counting is then a
 ``bincount`` and the final encoding a table lookup.
 """
 
-import bz2
 import codecs
-import gzip
 import os
-import zlib
 from array import array
 from operator import itemgetter
 from typing import NamedTuple
@@ -19,6 +16,7 @@ import numpy as np
 
 from ._analyzer import check_tokens, iter_token_docs
 from ._idstore import IdWriter, iter_blocks
+from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 
 
 class EncodedCorpus(NamedTuple):
@@ -144,12 +142,14 @@ def encode_known(X, analyzer, key_to_index):
 
 
 class LineCorpus:
-    """A text file with one document per line, streamed (gzip/bz2 by extension).
+    """A text file with one document per line, streamed (gzip, bz2 or xz decompressed).
 
     Parameters
     ----------
     path : str or path-like
-        The file; ``.gz`` and ``.bz2`` files are decompressed on the fly.
+        The file. gzip, bz2 and xz files are decompressed on the fly, recognised by their
+        content, not their name (``corpus.txt.xz``, ``CORPUS.GZ`` and a gzip file
+        without an extension all work; so does a legacy ``.lzma`` file).
     encoding : str, default="utf-8"
         Text encoding of the file.
     errors : str, default="strict"
@@ -180,12 +180,6 @@ class LineCorpus:
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"Corpus file not found: {self.path}")
 
-    def _opener(self):
-        return {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(self.path)[1], open)
-
-    def _open(self):
-        return self._opener()(self.path, "rt", encoding=self.encoding, errors=self.errors)
-
     def _line_bytes_safe(self):
         """True when the encoding writes ``\n`` and ``\r`` as those single bytes,
         so the file can be split into lines before decoding (UTF-8, Latin-1, ...)."""
@@ -200,18 +194,15 @@ class LineCorpus:
 
     def _iter_binary(self):
         """Split bytes into lines, then decode each, so errors name their line and byte."""
-        compressed = self._opener() is not open
         lineno, offset = 0, 0
-        with self._opener()(self.path, "rb") as f:
+        with open_file(self.path, "rb") as f:
             while True:
                 try:
                     raw = f.readline()
-                except (EOFError, OSError, zlib.error) as err:
-                    if not compressed:
+                except DECOMPRESSION_ERRORS as err:
+                    if not is_compressed(f):
                         raise
-                    raise ValueError(
-                        f"{self.path}: corrupt or truncated compressed file after line {lineno} "
-                        f"(uncompressed byte offset {offset}): {err}") from err
+                    raise self._corrupt(lineno, err, offset) from err
                 if not raw:
                     return
                 try:
@@ -234,7 +225,7 @@ class LineCorpus:
 
     def _iter_text(self):
         lineno = 0
-        with self._open() as f:
+        with open_file(self.path, "rt", encoding=self.encoding, errors=self.errors) as f:
             try:
                 for line in f:
                     lineno += 1
@@ -244,6 +235,15 @@ class LineCorpus:
                     f"{self.path}: text after line {lineno} is not valid {self.encoding}: "
                     f"{err.reason}. Pass the right encoding=, or errors='replace' (or 'ignore') "
                     "to LineCorpus to read it anyway.") from err
+            except DECOMPRESSION_ERRORS as err:
+                if not is_compressed(f.buffer):
+                    raise
+                raise self._corrupt(lineno, err) from err
+
+    def _corrupt(self, lineno, err, offset=None):
+        at = "" if offset is None else f" (uncompressed byte offset {offset})"
+        return ValueError(
+            f"{self.path}: corrupt or truncated compressed file after line {lineno}{at}: {err}")
 
     def __repr__(self):
         return f"LineCorpus({self.path!r})"
