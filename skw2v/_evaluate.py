@@ -10,7 +10,8 @@ import logging
 import numpy as np
 from scipy import stats
 
-from ._keyedvectors import _open, _top_k, _unit_vector
+from ._io import open_file
+from ._keyedvectors import _top_k, _unit_vector
 
 __all__ = ["evaluate_word_analogies", "evaluate_word_pairs"]
 
@@ -130,7 +131,7 @@ def evaluate_word_analogies(
 def _analogy_sections(path, case_insensitive):
     """Yield ``(name, questions)`` for each ``: name`` section of an analogy file."""
     name, questions = None, []
-    with _open(path, "rb") as fin:
+    with open_file(path, "rb") as fin:
         for line_no, raw in enumerate(fin):
             line = raw.decode("utf8")
             if line.startswith(": "):
@@ -222,7 +223,7 @@ def evaluate_word_pairs(
     ok_vocab = _restricted_vocab(kv, restrict_vocab, case_insensitive)
     unit = kv._unit_vectors()
     gold, model, oov = [], [], 0
-    with _open(path, "rb") as fin:
+    with open_file(path, "rb") as fin:
         for line_no, raw in enumerate(fin):
             line = raw.decode("utf8")
             if not line or line.startswith("#"):
