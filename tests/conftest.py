@@ -26,26 +26,26 @@ def lee_docs():
 
 
 @pytest.fixture(scope="session")
-def english_docs():
+def english_docs(lee_docs):
     """Real English from gensim's wheel: 106 Wikipedia articles (~450k tokens) + lee_background.
 
     The articles are extracted from gensim's shipped dump with gensim's own
     WikiCorpus (lower-cased tokens), so no download is needed.
     """
-    from gensim.corpora.wikicorpus import WikiCorpus
-
     dump = gensim_data("enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
+    from gensim.corpora.wikicorpus import WikiCorpus  # after gensim_data, which skips without it
+
     wiki = WikiCorpus(dump, dictionary={}, processes=1)
-    with open(gensim_data("lee_background.cor"), encoding="utf-8") as f:
-        return list(wiki.get_texts()) + f.read().splitlines()
+    return list(wiki.get_texts()) + lee_docs
 
 
 @pytest.fixture(scope="session")
 def gkv():
     """gensim's shipped lee_fasttext.vec, loaded by gensim itself."""
-    from gensim.models import KeyedVectors as GensimKV
+    path = gensim_data("lee_fasttext.vec")
+    from gensim.models import KeyedVectors as GensimKV  # after gensim_data, which skips without it
 
-    return GensimKV.load_word2vec_format(gensim_data("lee_fasttext.vec"))
+    return GensimKV.load_word2vec_format(path)
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,15 @@
 """Tests of the minibatch engine: layered CBOW gradients, optimizers, quality, devices."""
 
-import os
 import pickle
 
 import numpy as np
 import pytest
+from conftest import gensim_data
 
 from skw2v import CBOWVectorizer, evaluate_word_analogies, evaluate_word_pairs
 from skw2v._device import gpu_available
 from skw2v._minibatch import SGD, CBOWModel, LazyAdam, scatter_rows
 
-gensim = pytest.importorskip("gensim")
-TEST_DATA = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
-LEE = os.path.join(TEST_DATA, "lee_background.cor")
 SANITY = dict(alpha=0.05, window=5, negative=15, min_count=5, epochs=10, sample=0, n_jobs=1)
 
 needs_gpu = pytest.mark.skipif(not gpu_available(), reason="needs CuPy and a CUDA device")
@@ -121,12 +118,6 @@ def test_sgd_step_equals_per_example_reference():
 
 
 @pytest.fixture(scope="module")
-def lee_docs():
-    with open(LEE, encoding="utf-8") as f:
-        return f.read().splitlines()
-
-
-@pytest.fixture(scope="module")
 def minibatch_fits(lee_docs):
     return {seed: CBOWVectorizer(solver="minibatch", optimizer="sgd", random_state=seed,
                                  **SANITY).fit(lee_docs)
@@ -161,7 +152,7 @@ def test_quality_matches_hogwild(lee_docs, minibatch_fits):
     assert minibatch_vs_hogwild >= 0.8 * between_hogwild
     assert minibatch_fits[0].loss_curve_[-1] <= 1.05 * hog[0].loss_curve_[-1]
     pearson, spearman, _ = evaluate_word_pairs(minibatch_fits[0].wv_,
-                                               os.path.join(TEST_DATA, "wordsim353.tsv"))
+                                               gensim_data("wordsim353.tsv"))
     assert np.isfinite(spearman[0])
 
 
@@ -222,8 +213,8 @@ def test_minibatch_sgd_matches_hogwild_quality_on_real_english(english_docs):
     (benchmarks/bench_solvers.py, benchmarks/RESULTS.md), not here.
     """
     params = dict(vector_size=100, window=5, negative=5, min_count=5, epochs=5, n_jobs=2)
-    questions = os.path.join(TEST_DATA, "questions-words.txt")
-    pairs = os.path.join(TEST_DATA, "wordsim353.tsv")
+    questions = gensim_data("questions-words.txt")
+    pairs = gensim_data("wordsim353.tsv")
     scores = {"hogwild": [], "minibatch": []}
     for seed in range(3):
         for solver in scores:
