@@ -20,6 +20,14 @@ import io
 import os
 import sys
 import time
+from typing import NamedTuple
+
+# The package is imported before this module anyway (python -m skw2v, the console script),
+# so the public API costs nothing more here; the package itself never imports cli.
+from . import (CBOWVectorizer, KeyedVectors, LineCorpus, evaluate_word_analogies,
+               evaluate_word_pairs, load)
+from ._io import open_file
+from ._version import __version__
 
 __all__ = ["main"]
 
@@ -37,8 +45,6 @@ class CLIError(Exception):
 # ----------------------------------------------------------------------------- parser
 def build_parser():
     """Return the argparse parser of the ``skw2v`` command."""
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog=PROG, description="word2vec CBOW with negative sampling (scikit-learn estimator).",
         epilog=f"Run '{PROG} COMMAND --help' for the options of a command.")
@@ -67,10 +73,99 @@ def _batch_size(text):
     return text if text == "auto" else _positive_int(text)
 
 
-def _add_train(sub):
-    from ._vectorizer import CBOWVectorizer
+class _Option(NamedTuple):
+    """One CBOWVectorizer parameter as a ``skw2v train`` option."""
 
-    d = CBOWVectorizer().get_params()
+    param: str            # the CBOWVectorizer parameter, also the argparse dest
+    flags: tuple          # option spellings (aliases after the first)
+    type: object = None
+    metavar: str = None
+    help: str = ""
+    group: str = "model"
+    extra: dict = {}      # more add_argument keywords; an "action" means a flag
+
+
+# The one description of the train options: the parser and the keyword arguments passed to
+# CBOWVectorizer are both derived from it. Defaults come from CBOWVectorizer().get_params()
+# and choices from its _parameter_constraints, so they are not repeated here.
+_TRAIN_OPTIONS = (
+    _Option("vector_size", ("--vector-size",), _positive_int, "N",
+            "dimension of the word vectors"),
+    _Option("window", ("--window",), _positive_int, "N", "maximum context distance"),
+    _Option("negative", ("--negative",), _positive_int, "N", "negative samples per target word"),
+    _Option("ns_exponent", ("--ns-exponent",), float, "X",
+            "exponent of the negative-sampling distribution"),
+    _Option("sample", ("--sample",), float, "X",
+            "frequent-word subsampling threshold, 0 disables"),
+    _Option("min_count", ("--min-count",), _positive_int, "N", "ignore words rarer than this"),
+    _Option("max_vocab_size", ("--max-vocab-size",), _positive_int, "N",
+            "keep at most this many words"),
+    _Option("agg", ("--agg",), help="document aggregation used by transform"),
+    _Option("lowercase", ("--no-lowercase",), help="keep the case of words",
+            extra={"action": "store_false"}),
+    _Option("max_doc_len", ("--max-doc-len",), _positive_int, "N",
+            "cut longer documents into pieces of this many words"),
+    _Option("epochs", ("--epochs",), _positive_int, "N", "passes over the corpus", "training"),
+    _Option("alpha", ("--alpha",), float, "X", "initial learning rate", "training"),
+    _Option("min_alpha", ("--min-alpha",), float, "X", "final learning rate", "training"),
+    _Option("solver", ("--solver",), help="training algorithm", group="training"),
+    _Option("optimizer", ("--optimizer",), help="optimizer of the minibatch solver",
+            group="training"),
+    _Option("batch_size", ("--batch-size",), _batch_size, "N",
+            "target words per minibatch step", "training"),
+    _Option("device", ("--device",), None, "DEVICE", "cpu, gpu, cuda:N or auto", "training"),
+    _Option("n_jobs", ("-j", "--threads"), int, "N", "CPU threads, -1 for all cores",
+            "training"),
+    _Option("random_state", ("--seed",), int, "N",
+            "random seed; with --threads 1 training is bit-reproducible", "training"),
+    # a command-line user wants to see progress, unlike a library caller: on unless -q
+    _Option("verbose", ("-q", "--quiet"), help="do not show the progress bar",
+            group="training", extra={"action": "store_const", "const": 0, "default": 1}),
+)
+
+# CBOWVectorizer parameters that `skw2v train` deliberately leaves at their defaults, and why.
+# tests/test_cli.py checks that every parameter is either here or in _TRAIN_OPTIONS.
+_NOT_EXPOSED = {
+    "tokenizer": "a Python callable",
+    "preprocessor": "a Python callable",
+    "callbacks": "Python objects called during training",
+    "token_pattern": "the analyzer's regular expression; the default suits one-document-"
+                     "per-line text",
+    "stop_words": "word2vec learns from stop words too; a list needs the Python API",
+    "strip_accents": "takes a callable too; corpora are usually normalised beforehand",
+}
+
+
+def _choices(param, default):
+    """The strings a parameter accepts when it accepts nothing else (its StrOptions), or None.
+
+    Sorted, default first: StrOptions holds a set, whose order varies between runs.
+    """
+    from sklearn.utils._param_validation import StrOptions
+
+    constraints = CBOWVectorizer._parameter_constraints[param]
+    if not all(isinstance(c, StrOptions) for c in constraints):
+        return None
+    return sorted(set().union(*(c.options for c in constraints)),
+                  key=lambda choice: (choice != default, choice))
+
+
+def _argument(option, default):
+    """The add_argument keywords of one _TRAIN_OPTIONS row."""
+    kw = {"dest": option.param, "default": default, "help": option.help, **option.extra}
+    if "action" not in kw:  # an option taking a value
+        kw.update(type=option.type, metavar=option.metavar,
+                  choices=_choices(option.param, default))
+        kw["help"] += " (default: %(default)s)"
+    return kw
+
+
+def train_params(args):
+    """The CBOWVectorizer keyword arguments of a parsed ``skw2v train`` command line."""
+    return {option.param: getattr(args, option.param) for option in _TRAIN_OPTIONS}
+
+
+def _add_train(sub):
     p = sub.add_parser(
         "train", help="train word vectors on a text file",
         description="Train a CBOWVectorizer on a text file with one document per line and "
@@ -79,39 +174,13 @@ def _add_train(sub):
                    help="text file, one document per line (.gz/.bz2 decompressed); - for stdin")
     p.add_argument("-o", "--output", metavar="MODEL", required=True,
                    help="where to save the model (suggested extension: .skw2v)")
-
-    def option(group, name, help, type=None, metavar=None, **kw):
-        dest = name.lstrip("-").replace("-", "_")
-        kw.setdefault("default", d.get(dest))
-        group.add_argument(name, *kw.pop("aliases", ()), type=type, metavar=metavar,
-                           help=help + " (default: %(default)s)", **kw)
-
-    m = p.add_argument_group("model")
-    option(m, "--vector-size", "dimension of the word vectors", _positive_int, "N")
-    option(m, "--window", "maximum context distance", _positive_int, "N")
-    option(m, "--negative", "negative samples per target word", _positive_int, "N")
-    option(m, "--ns-exponent", "exponent of the negative-sampling distribution", float, "X")
-    option(m, "--sample", "frequent-word subsampling threshold, 0 disables", float, "X")
-    option(m, "--min-count", "ignore words rarer than this", _positive_int, "N")
-    option(m, "--max-vocab-size", "keep at most this many words", _positive_int, "N")
-    option(m, "--agg", "document aggregation used by transform",
-           choices=["mean", "sum", "max", "minmax", "sif"])
-    m.add_argument("--no-lowercase", action="store_true", help="keep the case of words")
-    option(m, "--max-doc-len", "cut longer documents into pieces of this many words",
-           _positive_int, "N")
-    t = p.add_argument_group("training")
-    option(t, "--epochs", "passes over the corpus", _positive_int, "N")
-    option(t, "--alpha", "initial learning rate", float, "X")
-    option(t, "--min-alpha", "final learning rate", float, "X")
-    option(t, "--solver", "training algorithm", choices=["auto", "hogwild", "minibatch"])
-    option(t, "--optimizer", "optimizer of the minibatch solver", choices=["sgd", "adam"])
-    option(t, "--batch-size", "target words per minibatch step", _batch_size, "N")
-    option(t, "--device", "cpu, gpu, cuda:N or auto", metavar="DEVICE")
-    option(t, "-j", "CPU threads, -1 for all cores", int, "N", aliases=["--threads"],
-           dest="threads", default=d["n_jobs"])
-    option(t, "--seed", "random seed; with --threads 1 training is bit-reproducible", int,
-           "N", default=None)
-    t.add_argument("-q", "--quiet", action="store_true", help="do not show the progress bar")
+    defaults = CBOWVectorizer().get_params()
+    groups = {}
+    for option in _TRAIN_OPTIONS:
+        if option.group not in groups:
+            groups[option.group] = p.add_argument_group(option.group)
+        groups[option.group].add_argument(*option.flags,
+                                          **_argument(option, defaults[option.param]))
     p.set_defaults(func=cmd_train)
 
 
@@ -186,8 +255,6 @@ def _add_demo(sub):
 
 # ----------------------------------------------------------------------------- helpers
 def _read_corpus(path):
-    from ._corpus import LineCorpus
-
     if path == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
         return (line.rstrip("\r\n") for line in stream)
@@ -202,15 +269,11 @@ def _load_vectors(path, fmt):
     """KeyedVectors of MODEL, whatever its format."""
     if fmt == "skw2v":
         return _load_model(path).wv_
-    from ._keyedvectors import KeyedVectors
-
     _check_file(path, "model")
     return KeyedVectors.load_word2vec_format(path, binary=fmt == "word2vec-binary")
 
 
 def _load_model(path):
-    from ._persist import load
-
     _check_file(path, "model")
     try:
         return load(path)
@@ -239,26 +302,16 @@ def _rate(n, seconds):
 
 # ----------------------------------------------------------------------------- commands
 def cmd_train(args):
-    from ._persist import save_estimator
-    from ._vectorizer import CBOWVectorizer
-
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         raise CLIError(f"output directory does not exist: {out_dir}")
     if os.path.isdir(args.output):
         raise CLIError(f"output {args.output} is a directory")
-    est = CBOWVectorizer(
-        vector_size=args.vector_size, window=args.window, negative=args.negative,
-        ns_exponent=args.ns_exponent, sample=args.sample, min_count=args.min_count,
-        max_vocab_size=args.max_vocab_size, epochs=args.epochs, alpha=args.alpha,
-        min_alpha=args.min_alpha, solver=args.solver, optimizer=args.optimizer,
-        batch_size=args.batch_size, device=args.device, n_jobs=args.threads,
-        random_state=args.seed, agg=args.agg, lowercase=not args.no_lowercase,
-        max_doc_len=args.max_doc_len, verbose=0 if args.quiet else 1)
+    est = CBOWVectorizer(**train_params(args))
     start = time.perf_counter()
     est.fit(_read_corpus(args.corpus))
     seconds = time.perf_counter() - start
-    save_estimator(est, args.output)
+    est.save(args.output)
     words = est.corpus_total_words_ * est.epochs
     loss = f"{est.loss_curve_[-1]:.4f}" if est.loss_curve_ else "n/a"
     print(f"vocabulary {len(est.wv_):,} words x {est.vector_size} dims; corpus "
@@ -283,8 +336,6 @@ def cmd_analogy(args):
 
 
 def cmd_evaluate(args):
-    from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
-
     if not args.analogies and not args.pairs:
         args.usage_error("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
     for path in filter(None, [args.analogies] + args.pairs):
@@ -302,9 +353,7 @@ def cmd_evaluate(args):
 
 
 def _count_questions(path):
-    from ._keyedvectors import _open
-
-    with _open(path, "rb") as f:
+    with open_file(path, "rb") as f:
         return sum(1 for line in f if line.strip() and not line.startswith(b":"))
 
 
@@ -347,7 +396,6 @@ def cmd_demo(args):
     import numpy as np
 
     from .datasets import make_analogy_corpus
-    from ._vectorizer import CBOWVectorizer
 
     print("1. Word vectors from a synthetic corpus with planted analogies")
     start = time.perf_counter()
@@ -386,7 +434,6 @@ def _demo_classification(args):
     from sklearn.pipeline import make_pipeline
 
     from .datasets import make_topic_corpus
-    from ._vectorizer import CBOWVectorizer
 
     print("2. Text classification: Pipeline(CBOWVectorizer, LogisticRegression)")
     n_topics = 5
