@@ -1,19 +1,23 @@
-"""Word vectors apart from training: lookups, similarity queries and word2vec-format I/O.
+"""Word vectors apart from training: lookups and similarity queries.
 
-The text and binary formats are those of the original C word2vec tool as gensim 4.4 writes
-them, so files move freely between skw2v, gensim, fastText (``.vec``) and the C tool.
+Reading and writing the word2vec C tool's formats is in :mod:`skw2v._word2vec_format`;
+:meth:`KeyedVectors.save_word2vec_format` and :meth:`KeyedVectors.load_word2vec_format`
+are its public face.
 """
 
-import bz2
-import gzip
-import lzma
-import os
 import threading
 import warnings
-import zlib
+from collections.abc import Iterable
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    validate_parameter_constraints,
+)
+
+from ._word2vec_format import read_word2vec, write_word2vec
 
 __all__ = ["KeyedVectors"]
 
@@ -21,12 +25,44 @@ __all__ = ["KeyedVectors"]
 _NORM_BLOCK = 65536
 # Similarity scores held at once by most_similar_batch (queries x vocabulary), about 64 MiB.
 _BATCH_SCORES = 1 << 24
-_READ_CHUNK = 1 << 20
-_MAX_KEY_BYTES = 1 << 16
-_MAX_HEADER_BYTES = 1024
-# Rows preallocated before the file has proven it holds them, so a lying header cannot
-# make us allocate more than a few MiB up front.
-_INITIAL_ROWS_BYTES = 1 << 22
+
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+# The scalar arguments of each public method, in scikit-learn's constraint language, so that
+# a bad argument reads like a bad estimator parameter (InvalidParameterError).
+_ARGUMENTS = {
+    "most_similar": {"topn": [None, _POSITIVE_INT], "restrict_vocab": [None, _POSITIVE_INT]},
+    "similar_by_vector": {"topn": [None, _POSITIVE_INT],
+                          "restrict_vocab": [None, _POSITIVE_INT]},
+    "most_similar_batch": {"topn": [_POSITIVE_INT], "restrict_vocab": [None, _POSITIVE_INT]},
+    "save_word2vec_format": {"binary": ["boolean"], "write_header": ["boolean"]},
+    "load_word2vec_format": {"binary": ["boolean"], "no_header": ["boolean"],
+                             "limit": [None, Interval(Integral, 0, None, closed="left")]},
+}
+
+
+def _check_arguments(method, **arguments):
+    """Raise InvalidParameterError (a ValueError and a TypeError) for an argument of `method`
+    outside its constraints in ``_ARGUMENTS``, worded as scikit-learn words it."""
+    validate_parameter_constraints(_ARGUMENTS[method], arguments, caller_name=method)
+
+
+def _invalid(method, name, must, got):
+    """The error for an argument that no ``_ARGUMENTS`` constraint can describe."""
+    return InvalidParameterError(
+        f"The {name!r} parameter of {method} must be {must}. Got {got} instead."
+    )
+
+
+def _word_list(method, name, words):
+    """`words` as a list of str; a single str is refused (it would be read letter by letter)."""
+    if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
+        raise _invalid(method, name, "a list of words (str)", repr(words))
+    words = list(words)
+    for position, word in enumerate(words):
+        if not isinstance(word, str):
+            raise _invalid(method, name, "a list of words (str)",
+                           f"{word!r} ({type(word).__name__}) at position {position}")
+    return words
 
 
 def _unit_rows(vectors):
@@ -62,17 +98,6 @@ def _top_k(sims, topn, exclude=()):
         idx = np.arange(len(sims))
     idx = idx[np.argsort(-sims[idx], kind="stable")]
     return [int(i) for i in idx if int(i) not in exclude][:topn]
-
-
-def _as_list(items):
-    """Accept one key, one 1-D vector, a 2-D array of vectors or a list of these."""
-    if items is None:
-        return []
-    if isinstance(items, str) or (isinstance(items, np.ndarray) and items.ndim == 1):
-        return [items]
-    if isinstance(items, np.ndarray) and items.ndim == 2:
-        return list(items)
-    return list(items)
 
 
 class KeyedVectors:
@@ -123,7 +148,26 @@ class KeyedVectors:
             seen = set()
             dup = next(k for k in keys if k in seen or seen.add(k))
             raise ValueError(f"keys must be unique; {dup!r} appears more than once")
-        self.index_to_key = keys
+        self._set_vocabulary(keys, key_to_index, vectors, counts)
+
+    @classmethod
+    def _from_vocabulary(cls, index_to_key, key_to_index, vectors, counts=None):
+        """Wrap an existing vocabulary as it is: the list and dict are stored, not copied.
+
+        The estimator shares one dict between ``vocabulary_`` and ``wv_.key_to_index``. The
+        caller guarantees unique str keys with ``key_to_index[index_to_key[i]] == i``, so the
+        O(n) checks of the constructor are skipped. No KeyedVectors method changes the
+        vocabulary in place.
+        """
+        self = cls.__new__(cls)
+        self._set_vocabulary(index_to_key, key_to_index, vectors, counts)
+        return self
+
+    def _set_vocabulary(self, index_to_key, key_to_index, vectors, counts):
+        if len(key_to_index) != len(index_to_key):
+            raise ValueError(f"key_to_index has {len(key_to_index)} words but index_to_key "
+                             f"has {len(index_to_key)}")
+        self.index_to_key = index_to_key
         self.key_to_index = key_to_index
         self._lock = threading.Lock()
         self._unit = None
@@ -252,32 +296,65 @@ class KeyedVectors:
         source = self._unit_vectors() if norm else self._vectors
         return source[index].copy()
 
-    def _query_vector(self, positive, negative):
-        """gensim's 3CosAdd query: weighted mean of unit word vectors and raw given vectors."""
-        items = [(item, 1.0) for item in _as_list(positive)]
-        items += [(item, -1.0) for item in _as_list(negative)]
+    def _query_vector(self, method, positive, negative):
+        """gensim's 3CosAdd query: weighted mean of unit word vectors and raw given vectors.
+
+        Returns the unit query and the rows of the words used (left out of the results).
+        """
+        items = [(item, 1.0) for item in self._query_items(method, "positive", positive)]
+        items += [(item, -1.0) for item in self._query_items(method, "negative", negative)]
         if not items:
-            raise ValueError("cannot compute similarity with no input")
+            raise InvalidParameterError(
+                f"{method} needs at least one word or vector in 'positive' or 'negative'; "
+                "got none (cannot compute similarity with no input)."
+            )
         unit = self._unit_vectors()
         mean = np.zeros(self.vector_size, dtype=np.float64)
-        exclude = []
         for item, weight in items:
-            if isinstance(item, str):
-                exclude.append(self.get_index(item))
-                mean += weight * unit[exclude[-1]]
-            else:
-                mean += weight * self._check_query(item)
+            mean += weight * (item if isinstance(item, np.ndarray) else unit[item])
+        exclude = [item for item, _ in items if not isinstance(item, np.ndarray)]
         return _unit_vector(mean / len(items)), exclude
 
-    def _check_query(self, vec):
-        vec = np.asarray(vec, dtype=np.float64)
+    def _query_items(self, method, name, items):
+        """Resolve a word, a vector, or a list or 2-D array of them, to row indices (words)
+        and float64 vectors; unknown words raise KeyError."""
+        if items is None:
+            return []
+        if isinstance(items, str) or (isinstance(items, np.ndarray) and items.ndim == 1):
+            items = [items]
+        elif isinstance(items, bytes) or not isinstance(items, Iterable):
+            raise _invalid(method, name, self._what_items(), repr(items))
+        return [self.get_index(item) if isinstance(item, str)
+                else self._vector_argument(method, name, item, f" at position {position}")
+                for position, item in enumerate(items)]
+
+    def _what_items(self):
+        return f"a word (str), a vector of shape ({self.vector_size},), or a list of them"
+
+    def _vector_argument(self, method, name, vec, where=""):
+        """`vec` as a finite float64 vector of length vector_size; `where` names its position
+        in a list of words and vectors."""
+        def vectors(before="", after=""):  # plural for a list's items
+            return f"{before}vectors{after}" if where else f"a {before}vector{after}"
+
+        shape = f" of shape ({self.vector_size},)"
+        if not isinstance(vec, (np.ndarray, list, tuple)):
+            must = self._what_items() if where else vectors(after=shape)
+            raise _invalid(method, name, must, f"{vec!r} ({type(vec).__name__}){where}")
+        try:
+            vec = np.asarray(vec, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise _invalid(method, name, vectors("numeric "), f"{vec!r}{where}") from None
         if vec.shape != (self.vector_size,):
-            raise ValueError(
-                f"query vectors must have shape ({self.vector_size},), got {vec.shape}"
-            )
+            must = vectors(after=shape + " (the vector_size of these word vectors)")
+            raise _invalid(method, name, must, f"shape {vec.shape}{where}")
         if not np.all(np.isfinite(vec)):
-            raise ValueError("query vector contains NaN or infinity")
+            raise _invalid(method, name, vectors("finite "), f"NaN or infinity{where}")
         return vec
+
+    def _searched(self, restrict_vocab):
+        """Unit vectors of the words a query searches: the first `restrict_vocab`, or all."""
+        return self._unit_vectors()[:restrict_vocab]
 
     def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """Find the words closest to the mean of `positive` minus `negative` (3CosAdd).
@@ -288,12 +365,12 @@ class KeyedVectors:
         Parameters
         ----------
         positive : str, ndarray or list of (str or ndarray), default=None
-            Words or 1-D vectors that count positively.
+            Words or 1-D vectors that count positively (a 2-D array is a list of vectors).
         negative : str, ndarray or list of (str or ndarray), default=None
             Words or 1-D vectors that count negatively.
-        topn : int or None, default=10
+        topn : int >= 1 or None, default=10
             Number of results; None returns the cosine similarity to every word.
-        restrict_vocab : int, default=None
+        restrict_vocab : int >= 1, default=None
             Search only the first `restrict_vocab` words.
 
         Returns
@@ -306,6 +383,9 @@ class KeyedVectors:
         ------
         KeyError
             If a word is not in the vocabulary.
+        ValueError, TypeError
+            If an argument is invalid, e.g. a vector of the wrong length (the error is
+            scikit-learn's ``InvalidParameterError``, both a ValueError and a TypeError).
 
         Examples
         --------
@@ -314,11 +394,12 @@ class KeyedVectors:
         >>> [w for w, _ in kv.most_similar(positive=["a"], negative=["c"], topn=2)]
         ['d', 'b']
         """
-        if isinstance(topn, Integral) and topn < 1:
-            return []
-        query, exclude = self._query_vector(positive, negative)
-        end = len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
-        sims = self._unit_vectors()[:end] @ query
+        _check_arguments("most_similar", topn=topn, restrict_vocab=restrict_vocab)
+        query, exclude = self._query_vector("most_similar", positive, negative)
+        return self._top(self._searched(restrict_vocab) @ query, topn, exclude)
+
+    def _top(self, sims, topn, exclude=()):
+        """``(word, similarity)`` for the `topn` best `sims`, or `sims` itself for None."""
         if topn is None:
             return sims
         return [(self.index_to_key[i], float(sims[i])) for i in _top_k(sims, int(topn), exclude)]
@@ -330,9 +411,9 @@ class KeyedVectors:
         ----------
         vector : ndarray of shape (vector_size,)
             The query.
-        topn : int or None, default=10
+        topn : int >= 1 or None, default=10
             Number of results; None returns all similarities.
-        restrict_vocab : int, default=None
+        restrict_vocab : int >= 1, default=None
             Search only the first `restrict_vocab` words.
 
         Returns
@@ -346,7 +427,9 @@ class KeyedVectors:
         >>> kv.similar_by_vector(np.array([0.1, 1.0]), topn=1)[0][0]
         'b'
         """
-        return self.most_similar([vector], topn=topn, restrict_vocab=restrict_vocab)
+        _check_arguments("similar_by_vector", topn=topn, restrict_vocab=restrict_vocab)
+        query = _unit_vector(self._vector_argument("similar_by_vector", "vector", vector))
+        return self._top(self._searched(restrict_vocab) @ query, topn)
 
     def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
         """Answer many single-item queries with one matrix product per block.
@@ -355,9 +438,9 @@ class KeyedVectors:
         ----------
         queries : list of str or ndarray of shape (n_queries, vector_size)
             Words (each left out of its own results) or query vectors.
-        topn : int, default=10
+        topn : int >= 1, default=10
             Number of results per query.
-        restrict_vocab : int, default=None
+        restrict_vocab : int >= 1, default=None
             Search only the first `restrict_vocab` words.
 
         Returns
@@ -372,33 +455,34 @@ class KeyedVectors:
         >>> [r[0][0] for r in kv.most_similar_batch(["a", "c"], topn=1)]
         ['b', 'b']
         """
+        _check_arguments("most_similar_batch", topn=topn, restrict_vocab=restrict_vocab)
         queries, exclude = self._batch_queries(queries)
-        unit = self._unit_vectors()
-        end = len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
-        block = max(1, _BATCH_SCORES // max(end, 1))
+        searched = self._searched(restrict_vocab)
+        block = max(1, _BATCH_SCORES // max(len(searched), 1))
         results = []
         for start in range(0, len(queries), block):
-            scores = queries[start:start + block] @ unit[:end].T
-            for sims, excl in zip(scores, exclude[start:start + block]):
-                top = _top_k(sims, int(topn), excl)
-                results.append([(self.index_to_key[i], float(sims[i])) for i in top])
+            scores = queries[start:start + block] @ searched.T
+            results += [self._top(sims, topn, excl)
+                        for sims, excl in zip(scores, exclude[start:start + block])]
         return results
 
     def _batch_queries(self, queries):
-        if isinstance(queries, np.ndarray):
-            matrix = np.asarray(queries, dtype=np.float64)
-            if matrix.ndim != 2 or matrix.shape[1] != self.vector_size:
-                raise ValueError(
-                    f"query matrix must have shape (n, {self.vector_size}), got {matrix.shape}"
-                )
-            if not np.all(np.isfinite(matrix)):
-                raise ValueError("query matrix contains NaN or infinity")
-            return _unit_rows(matrix), [()] * len(matrix)
-        if isinstance(queries, str):
-            queries = [queries]
-        index = [self.get_index(word) for word in queries]
+        if isinstance(queries, np.ndarray) and queries.dtype.kind in "biuf":
+            return self._query_matrix(queries), [()] * len(queries)
+        words = [queries] if isinstance(queries, str) else _word_list(
+            "most_similar_batch", "queries", queries)
+        index = [self.get_index(word) for word in words]
         matrix = self._unit_vectors()[index].reshape(len(index), self.vector_size)
         return matrix, [(i,) for i in index]
+
+    def _query_matrix(self, queries):
+        """Unit rows of a finite (n_queries, vector_size) array."""
+        if queries.ndim != 2 or queries.shape[1] != self.vector_size:
+            must = f"a list of words or an array of shape (n_queries, {self.vector_size})"
+            raise _invalid("most_similar_batch", "queries", must, f"shape {queries.shape}")
+        if not np.all(np.isfinite(queries)):
+            raise _invalid("most_similar_batch", "queries", "finite vectors", "NaN or infinity")
+        return _unit_rows(queries)
 
     def similarity(self, w1, w2):
         """Cosine similarity of two words.
@@ -454,6 +538,13 @@ class KeyedVectors:
         -------
         float
 
+        Raises
+        ------
+        ZeroDivisionError
+            If a list is empty (as in gensim).
+        KeyError
+            If a word is not in the vocabulary.
+
         Examples
         --------
         >>> import numpy as np
@@ -461,10 +552,14 @@ class KeyedVectors:
         >>> round(kv.n_similarity(["a", "b"], ["c"]), 4)
         1.0
         """
-        if not len(ws1) or not len(ws2):
-            raise ZeroDivisionError("At least one of the passed list is empty.")
-        mean1 = self[list(ws1)].astype(np.float64).mean(axis=0)
-        mean2 = self[list(ws2)].astype(np.float64).mean(axis=0)
+        ws1 = _word_list("n_similarity", "ws1", ws1)
+        ws2 = _word_list("n_similarity", "ws2", ws2)
+        if not ws1 or not ws2:
+            # gensim's exception type, so that code written for gensim keeps working
+            raise ZeroDivisionError("At least one of the passed list is empty: n_similarity "
+                                    "needs one word or more in both ws1 and ws2.")
+        mean1 = self[ws1].astype(np.float64).mean(axis=0)
+        mean2 = self[ws2].astype(np.float64).mean(axis=0)
         return float(_unit_vector(mean1) @ _unit_vector(mean2))
 
     def doesnt_match(self, words):
@@ -475,7 +570,7 @@ class KeyedVectors:
         Parameters
         ----------
         words : list of str
-            Candidate words.
+            Candidate words, one or more.
 
         Returns
         -------
@@ -484,7 +579,7 @@ class KeyedVectors:
         Raises
         ------
         ValueError
-            If none of the words is in the vocabulary.
+            If `words` is empty or none of the words is in the vocabulary.
 
         Examples
         --------
@@ -493,13 +588,16 @@ class KeyedVectors:
         >>> kv.doesnt_match(["a", "b", "c"])
         'c'
         """
-        words = list(words)
+        words = _word_list("doesnt_match", "words", words)
+        if not words:
+            raise _invalid("doesnt_match", "words", "a non-empty list of words (str)", "[]")
         used = [w for w in words if w in self]
         if len(used) != len(words):
             missing = sorted(set(words) - set(used))
             warnings.warn(f"words {missing} are not in the vocabulary; ignoring them", stacklevel=2)
         if not used:
-            raise ValueError("cannot select a word from an empty list")
+            raise ValueError("none of the words is in the vocabulary: cannot select a word "
+                             "from an empty list")
         vecs = self._unit_vectors()[[self.key_to_index[w] for w in used]]
         dists = vecs @ _unit_vector(vecs.astype(np.float64).mean(axis=0))
         # gensim sorts (distance, word) pairs descending and takes the last
@@ -511,7 +609,7 @@ class KeyedVectors:
         Parameters
         ----------
         path : str or os.PathLike
-            Destination; a ``.gz``, ``.bz2`` or ``.xz`` suffix compresses.
+            Destination; a ``.gz``, ``.bz2``, ``.xz`` or ``.lzma`` suffix (any case) compresses.
         binary : bool, default=False
             Binary rows (``word`` + space + little-endian float32) instead of text rows.
         write_header : bool, default=True
@@ -530,21 +628,8 @@ class KeyedVectors:
         >>> open(path).read()
         '1 2\\na 0.5 -1.0\\n'
         """
-        for key in self.index_to_key:
-            if not key or " " in key or "\n" in key:
-                raise ValueError(
-                    f"key {key!r} cannot be stored in word2vec format (empty, or contains a "
-                    "space or newline)"
-                )
-        with _open(path, "wb") as fout:
-            if write_header:
-                fout.write(f"{len(self)} {self.vector_size}\n".encode("utf8"))
-            for key, row in zip(self.index_to_key, self._vectors):
-                if binary:
-                    fout.write(key.encode("utf8") + b" " + row.astype("<f4").tobytes())
-                else:
-                    # str() of a numpy float32 is its shortest round-tripping repr, as in gensim
-                    fout.write(f"{key} {' '.join(map(str, row))}\n".encode("utf8"))
+        _check_arguments("save_word2vec_format", binary=binary, write_header=write_header)
+        write_word2vec(path, self.index_to_key, self._vectors, binary, write_header)
 
     @classmethod
     def load_word2vec_format(
@@ -559,10 +644,10 @@ class KeyedVectors:
         Parameters
         ----------
         path : str or os.PathLike
-            Source; ``.gz``, ``.bz2`` and ``.xz`` files are decompressed.
+            Source; gzip, bz2 and xz files are decompressed, recognised by their content.
         binary : bool, default=False
             The file has binary rows.
-        limit : int, default=None
+        limit : int >= 0, default=None
             Read only the first `limit` vectors.
         unicode_errors : {"strict", "replace", "ignore"}, default="strict"
             How to handle words that are not valid in `encoding`.
@@ -586,270 +671,7 @@ class KeyedVectors:
         >>> KeyedVectors.load_word2vec_format(path, limit=1).index_to_key
         ['hi']
         """
-        if limit is not None and (not isinstance(limit, Integral) or limit < 0):
-            raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
-        if no_header and binary:
-            raise ValueError("no_header is only supported for text files")
-        options = _ReadOptions(str(os.fspath(path)), encoding, unicode_errors)
-        with _open(path, "rb") as fin:
-            stream = _Stream(fin, options.path)
-            keys, vectors = _read_word2vec(stream, binary, limit, no_header, options)
-        vectors = vectors.astype(datatype).astype(np.float32)
-        return cls(keys, vectors)
-
-
-# ---------------------------------------------------------------------------------------
-# word2vec-format reading
-
-
-class _ReadOptions:
-    def __init__(self, path, encoding, unicode_errors):
-        self.path = path
-        self.encoding = encoding
-        self.unicode_errors = unicode_errors
-
-    def decode(self, raw, where):
-        try:
-            return raw.decode(self.encoding, errors=self.unicode_errors)
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"{self.path}: {where}: word is not valid {self.encoding} ({exc.reason} at byte "
-                f"{exc.start} of the word); pass unicode_errors='replace' or 'ignore' to load it"
-            ) from None
-        except LookupError as exc:
-            raise ValueError(f"unknown encoding or unicode_errors value: {exc}") from None
-
-
-def _open(path, mode):
-    name = os.fsdecode(os.fspath(path)).lower()
-    if name.endswith(".gz"):
-        return gzip.open(path, mode)
-    if name.endswith(".bz2"):
-        return bz2.open(path, mode)
-    if name.endswith((".xz", ".lzma")):
-        return lzma.open(path, mode)
-    return open(path, mode)
-
-
-class _TooLong(ValueError):
-    """A separator was not found within the allowed number of bytes."""
-
-
-class _Stream:
-    """Buffered byte reader that knows its offset and turns codec failures into ValueError."""
-
-    def __init__(self, fin, path):
-        self.fin = fin
-        self.path = path
-        self.buf = b""
-        self.pos = 0
-        self.base = 0  # stream offset of buf[0]
-
-    @property
-    def offset(self):
-        return self.base + self.pos
-
-    def remaining_size(self):
-        """Bytes left in an uncompressed file, or None when unknown."""
-        compressed = (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
-        if not hasattr(self.fin, "fileno") or isinstance(self.fin, compressed):
-            return None
-        try:
-            return os.fstat(self.fin.fileno()).st_size - self.offset
-        except (OSError, ValueError):
-            return None
-
-    def _more(self):
-        try:
-            data = self.fin.read(_READ_CHUNK)
-        except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
-            raise ValueError(f"{self.path}: corrupt or truncated compressed data: {exc}") from None
-        if not data:
-            return False
-        self.buf = self.buf[self.pos:] + data
-        self.base += self.pos
-        self.pos = 0
-        return True
-
-    def read_until(self, sep, max_len):
-        """Bytes up to `sep` (consumed, not returned); None at EOF; b'' + EOF gives the rest."""
-        while True:
-            i = self.buf.find(sep, self.pos, self.pos + max_len + 1)
-            if i >= 0:
-                out, self.pos = self.buf[self.pos:i], i + 1
-                return out
-            if len(self.buf) - self.pos > max_len:
-                raise _TooLong(f"no {sep!r} within {max_len} bytes")
-            if not self._more():
-                out, self.pos = self.buf[self.pos:], len(self.buf)
-                return out if out else None
-
-    def read_exact(self, n):
-        while len(self.buf) - self.pos < n:
-            if not self._more():
-                return None
-        out = self.buf[self.pos:self.pos + n]
-        self.pos += n
-        return out
-
-    def skip(self, byte):
-        while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] == byte:
-                self.pos += 1
-            if self.pos < len(self.buf) or not self._more():
-                return
-
-
-class _Rows:
-    """Growable (rows x dim) float32 table; grows only as the file proves it has the rows."""
-
-    def __init__(self, max_rows):
-        self.max_rows = max_rows  # None when unknown (no header)
-        self.keys, self.key_to_index = [], {}
-        self.data = None
-
-    def add(self, key, values, where):
-        if key in self.key_to_index:
-            warnings.warn(f"duplicate word {key!r} at {where}; keeping the first", stacklevel=4)
-            return
-        n = len(self.keys)
-        if self.data is None:
-            first = max(1, _INITIAL_ROWS_BYTES // (4 * len(values)))
-            self.data = np.empty((self._cap(first), len(values)), dtype=np.float32)
-        elif n == len(self.data):
-            grown = np.empty((self._cap(2 * n), self.data.shape[1]), dtype=np.float32)
-            grown[:n] = self.data
-            self.data = grown
-        self.data[n] = values
-        self.key_to_index[key] = n
-        self.keys.append(key)
-
-    def _cap(self, n):
-        return n if self.max_rows is None else max(1, min(n, self.max_rows))
-
-    def result(self, dim):
-        if self.data is None:
-            return self.keys, np.zeros((0, dim or 0), dtype=np.float32)
-        return self.keys, self.data[: len(self.keys)]
-
-
-def _read_word2vec(stream, binary, limit, no_header, options):
-    n_rows, dim = (None, None) if no_header else _read_header(stream, binary, limit, options)
-    if limit is not None:
-        n_rows = limit if n_rows is None else min(n_rows, limit)
-    rows = _Rows(n_rows)
-    if binary:
-        _read_binary_rows(stream, rows, n_rows, dim, options)
-    else:
-        _read_text_rows(stream, rows, n_rows, dim, 1 if no_header else 2, options)
-    return rows.result(dim)
-
-
-def _read_header(stream, binary, limit, options):
-    try:
-        raw = stream.read_until(b"\n", _MAX_HEADER_BYTES)
-    except _TooLong:
-        raw = b"?" * (_MAX_HEADER_BYTES + 1)
-    fields = (raw or b"").split()
-    if len(fields) != 2 or not all(f.isdigit() for f in fields):
-        shown = (raw or b"")[:80]
-        raise ValueError(
-            f"{options.path}: line 1: expected a header 'n_vectors vector_size', got {shown!r}"
-        )
-    n_rows, dim = int(fields[0]), int(fields[1])
-    if dim < 1:
-        raise ValueError(f"{options.path}: line 1: vector size must be positive, got {dim}")
-    _check_size(stream, n_rows if limit is None else min(n_rows, limit), dim, binary, options)
-    return n_rows, dim
-
-
-def _check_size(stream, n_rows, dim, binary, options):
-    """Reject a header promising more rows than the file can hold (before any allocation)."""
-    remaining = stream.remaining_size()
-    if remaining is None or n_rows == 0:
-        return
-    # shortest possible rows: 1-byte word, separator, and 4*dim bytes or dim 1-char numbers
-    need = n_rows * (4 * dim + 2) if binary else n_rows * (2 * dim + 2) - 1
-    if need > remaining:
-        raise ValueError(
-            f"{options.path}: line 1: header claims {n_rows} vectors of size {dim}, needing at "
-            f"least {need} bytes, but only {remaining} follow (truncated file or bad header?)"
-        )
-
-
-def _read_text_rows(stream, rows, n_rows, dim, first_line, options):
-    count = 0
-    while n_rows is None or count < n_rows:
-        line_no = first_line + count
-        where = f"line {line_no}"
-        max_len = _MAX_KEY_BYTES + 64 * (dim if dim else 1 << 14)
-        try:
-            line = stream.read_until(b"\n", max_len)
-        except _TooLong:
-            raise ValueError(f"{options.path}: {where}: longer than {max_len} bytes") from None
-        if line is None:
-            if n_rows is None:
-                break
-            raise ValueError(
-                f"{options.path}: {where}: unexpected end of file; the header promised "
-                f"{n_rows} vectors but only {count} were found"
-            )
-        if n_rows is None and not line.strip():
-            count += 1  # GloVe-style files may end with blank lines
-            continue
-        key, values = _parse_text_line(line, dim, where, options)
-        dim = len(values)
-        rows.add(key, values, where)
-        count += 1
-
-
-def _parse_text_line(line, dim, where, options):
-    key, _, rest = line.rstrip().partition(b" ")
-    if not key:
-        raise ValueError(f"{options.path}: {where}: empty word (blank line or leading space)")
-    text_key = options.decode(key, where)
-    fields = rest.split()
-    if dim is not None and len(fields) != dim:
-        raise ValueError(
-            f"{options.path}: {where}: expected {dim} values after the word, got {len(fields)}"
-        )
-    if not fields:
-        raise ValueError(f"{options.path}: {where}: no values after the word")
-    try:
-        values = np.array([float(f) for f in fields], dtype=np.float64)
-    except ValueError:
-        bad = next(f for f in fields if not _is_float(f))
-        raise ValueError(f"{options.path}: {where}: {bad[:40]!r} is not a number") from None
-    return text_key, values
-
-
-def _is_float(field):
-    try:
-        float(field)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_binary_rows(stream, rows, n_rows, dim, options):
-    n_bytes = 4 * dim
-    for count in range(n_rows):
-        # gensim writes no newline after a vector, the C tool does: accept both
-        stream.skip(ord("\n"))
-        start = stream.offset
-        where = f"byte offset {start}"
-        try:
-            key = stream.read_until(b" ", _MAX_KEY_BYTES)
-        except _TooLong:
-            raise ValueError(
-                f"{options.path}: {where}: no space after a word within {_MAX_KEY_BYTES} bytes"
-            ) from None
-        raw = None if key is None else stream.read_exact(n_bytes)
-        if raw is None:
-            raise ValueError(
-                f"{options.path}: {where}: unexpected end of file in vector {count + 1}; the "
-                f"header promised {n_rows} vectors of size {dim}"
-            )
-        if not key:
-            raise ValueError(f"{options.path}: {where}: empty word")
-        rows.add(options.decode(key, where), np.frombuffer(raw, dtype="<f4"), where)
+        _check_arguments("load_word2vec_format", binary=binary, no_header=no_header, limit=limit)
+        keys, vectors = read_word2vec(path, binary, limit, encoding, unicode_errors, no_header)
+        # copy=False: no copies of a large table when datatype is float32 already
+        return cls(keys, vectors.astype(datatype, copy=False).astype(np.float32, copy=False))

@@ -1,3 +1,4 @@
+import os
 import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -96,13 +97,13 @@ def test_most_similar_vector_inputs_match_gensim(kv, gkv):
     assert_same_results(kv.most_similar(two), gkv.most_similar(two))
 
 
-def test_most_similar_topn_none_and_zero(kv, gkv):
+def test_most_similar_topn_none_and_large(kv, gkv):
     ours = kv.most_similar(["night"], ["day"], topn=None)
     np.testing.assert_allclose(ours, gkv.most_similar(["night"], ["day"], topn=None), atol=1e-5)
     assert ours.shape == (len(kv),)
     assert kv.most_similar("night", topn=None, restrict_vocab=50).shape == (50,)
-    assert kv.most_similar("night", topn=0) == []
     assert len(kv.most_similar("night", topn=10**6)) == len(kv) - 1
+    assert len(kv.most_similar("night", topn=np.int64(3))) == 3
 
 
 def test_most_similar_excludes_inputs_and_rejects_bad_vectors(kv):
@@ -146,6 +147,83 @@ def test_doesnt_match_drops_unknown_words(kv):
             ["night", "day", "president"])
     with pytest.raises(ValueError, match="empty"), pytest.warns(UserWarning):
         kv.doesnt_match(["zzz_unknown"])
+
+
+NAN = np.full(10, np.nan)
+# (call, error type, message): each argument checked as the estimator checks its parameters
+BAD_ARGUMENTS = [
+    (lambda kv: kv.most_similar("night", topn=-1), ValueError,
+     r"The 'topn' parameter of most_similar must be None or an int in the range \[1, inf\)\. "
+     r"Got -1 instead\."),
+    (lambda kv: kv.most_similar("night", topn=0), ValueError, "'topn' parameter"),
+    (lambda kv: kv.most_similar("night", topn=2.5), TypeError, "'topn' parameter"),
+    (lambda kv: kv.most_similar("night", topn="5"), TypeError, "'topn' parameter"),
+    (lambda kv: kv.most_similar("night", restrict_vocab=0), ValueError,
+     "'restrict_vocab' parameter of most_similar must be None or an int"),
+    (lambda kv: kv.most_similar("night", restrict_vocab=1.5), TypeError, "'restrict_vocab'"),
+    (lambda kv: kv.most_similar(positive=5), TypeError,
+     r"'positive' parameter of most_similar must be a word \(str\), a vector of shape \(10,\)"),
+    (lambda kv: kv.most_similar(positive=b"night"), TypeError, "'positive' parameter"),
+    (lambda kv: kv.most_similar(["night", 5]), TypeError, r"Got 5 \(int\) at position 1"),
+    (lambda kv: kv.most_similar(["night"], [["day", "man"]]), TypeError,
+     "'negative' parameter of most_similar must be numeric vectors"),
+    (lambda kv: kv.most_similar(negative=[np.ones(3)]), ValueError,
+     r"'negative' parameter .* shape \(10,\).* Got shape \(3,\) at position 0"),
+    (lambda kv: kv.most_similar(NAN), ValueError, "must be finite vectors. Got NaN"),
+    (lambda kv: kv.most_similar(), ValueError, "no input"),
+    (lambda kv: kv.most_similar([]), ValueError,
+     "most_similar needs at least one word or vector in 'positive' or 'negative'"),
+    (lambda kv: kv.similar_by_vector("night"), TypeError,
+     r"'vector' parameter of similar_by_vector must be a vector of shape \(10,\)\. Got 'night'"),
+    (lambda kv: kv.similar_by_vector(np.ones(11)), ValueError, r"Got shape \(11,\) instead"),
+    (lambda kv: kv.similar_by_vector(np.ones(10), topn=0), ValueError,
+     "'topn' parameter of similar_by_vector"),
+    (lambda kv: kv.most_similar_batch(["night"], topn=None), TypeError,
+     r"'topn' parameter of most_similar_batch must be an int in the range \[1, inf\)"),
+    (lambda kv: kv.most_similar_batch(["night"], restrict_vocab=-1), ValueError,
+     "'restrict_vocab' parameter of most_similar_batch"),
+    (lambda kv: kv.most_similar_batch(np.ones((2, 3))), ValueError,
+     r"shape \(n_queries, 10\)\. Got shape \(2, 3\)"),
+    (lambda kv: kv.most_similar_batch(np.ones(10)), ValueError, r"Got shape \(10,\)"),
+    (lambda kv: kv.most_similar_batch(NAN[None]), ValueError, "finite vectors"),
+    (lambda kv: kv.most_similar_batch(["night", 3]), TypeError,
+     r"'queries' parameter .* list of words \(str\)\. Got 3 \(int\) at position 1"),
+    (lambda kv: kv.n_similarity("night", ["day"]), TypeError,
+     r"'ws1' parameter of n_similarity must be a list of words \(str\)\. Got 'night'"),
+    (lambda kv: kv.n_similarity(["night"], [1.0]), TypeError, "'ws2' parameter"),
+    (lambda kv: kv.doesnt_match("night day"), TypeError, "'words' parameter of doesnt_match"),
+    (lambda kv: kv.doesnt_match(["night", None]), TypeError, "None .NoneType. at position 1"),
+    (lambda kv: kv.doesnt_match([]), ValueError, "must be a non-empty list of words"),
+    (lambda kv: kv.save_word2vec_format(os.devnull, binary="yes"), TypeError,
+     "'binary' parameter of save_word2vec_format must be an instance of 'bool'"),
+    (lambda kv: kv.save_word2vec_format(os.devnull, write_header=None), TypeError,
+     "'write_header' parameter"),
+    (lambda kv: KeyedVectors.load_word2vec_format(os.devnull, limit=1.5), TypeError,
+     "'limit' parameter of load_word2vec_format must be None or an int in the range \\[0"),
+    (lambda kv: KeyedVectors.load_word2vec_format(os.devnull, no_header="no"), TypeError,
+     "'no_header' parameter"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", BAD_ARGUMENTS)
+def test_bad_arguments_say_what_is_wrong(kv, call, error, message):
+    with pytest.raises(error, match=message):
+        call(kv)
+
+
+def test_from_vocabulary_shares_the_vocabulary(tmp_path):
+    keys, key_to_index = ["a", "b", "c"], {"a": 0, "b": 1, "c": 2}
+    kv = KeyedVectors._from_vocabulary(keys, key_to_index, [[1, 0], [1, 1], [0, 1]], [5, 3, 1])
+    assert kv.key_to_index is key_to_index and kv.index_to_key is keys
+    assert kv.counts.tolist() == [5, 3, 1] and kv.vectors.dtype == np.float32
+    # no query or save changes the shared objects
+    kv.most_similar("a"), kv.most_similar_batch(["a", "c"]), kv.doesnt_match(["a", "b", "c"])
+    kv.save_word2vec_format(tmp_path / "v.txt")
+    assert keys == ["a", "b", "c"] and key_to_index == {"a": 0, "b": 1, "c": 2}
+    clone, clone_dict = pickle.loads(pickle.dumps((kv, key_to_index)))
+    assert clone.key_to_index is clone_dict  # sharing survives pickling
+    with pytest.raises(ValueError, match="key_to_index has 2 words but index_to_key has 3"):
+        KeyedVectors._from_vocabulary(keys, {"a": 0, "b": 1}, np.eye(3, 2), None)
 
 
 def test_unit_cache_zero_rows_and_invalidation():

@@ -1,5 +1,6 @@
 import bz2
 import gzip
+import lzma
 import os
 import pathlib
 import tempfile
@@ -10,14 +11,15 @@ import numpy as np
 import pytest
 
 gensim = pytest.importorskip("gensim")
+from conftest import gensim_data  # noqa: E402
 from gensim.models import KeyedVectors as GensimKV  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
 from skw2v._keyedvectors import KeyedVectors  # noqa: E402
+from skw2v._word2vec_format import read_word2vec, write_word2vec  # noqa: E402
 
-DATA = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
-LEE = os.path.join(DATA, "lee_fasttext.vec")
+LEE = gensim_data("lee_fasttext.vec")
 UNICODE_KEYS = ["naïve", "日本", "café", "Ωμέγα", "emoji🙂", "plain"]
 
 
@@ -81,7 +83,7 @@ def test_we_read_gensim(tmp_path, gkv, unicode_kv, binary, which):
     ("toy-model.vec", False),
 ])
 def test_shipped_files_read_like_gensim(name, binary):
-    path = os.path.join(DATA, name)
+    path = gensim_data(name)
     assert_same(KeyedVectors.load_word2vec_format(path, binary=binary),
                 GensimKV.load_word2vec_format(path, binary=binary))
 
@@ -120,7 +122,8 @@ def test_c_tool_binary_with_newlines(tmp_path, unicode_kv):
     assert_same(GensimKV.load_word2vec_format(str(path), binary=True), unicode_kv)
 
 
-@pytest.mark.parametrize("suffix, opener", [(".gz", gzip.open), (".bz2", bz2.open)])
+@pytest.mark.parametrize("suffix, opener", [(".gz", gzip.open), (".bz2", bz2.open),
+                                            (".xz", lzma.open)])
 @pytest.mark.parametrize("binary", [False, True])
 def test_compressed(tmp_path, unicode_kv, suffix, opener, binary):
     path = tmp_path / ("v" + suffix)
@@ -142,15 +145,32 @@ def test_pathlike_and_no_header(tmp_path, unicode_kv):
 
 def test_duplicate_words_keep_first(tmp_path):
     path = write(tmp_path, "d.txt", b"3 2\na 1 2\nb 3 4\na 5 6\n")
-    with pytest.warns(UserWarning, match="duplicate word 'a' at line 4"):
+    with pytest.warns(UserWarning, match="duplicate word 'a' at line 4") as record:
         loaded = KeyedVectors.load_word2vec_format(path)
+    assert record[0].filename == __file__  # the warning points at the caller's line
     assert loaded.index_to_key == ["a", "b"]
     np.testing.assert_array_equal(loaded["a"], [1, 2])
 
 
+@pytest.mark.parametrize("binary", [False, True])
+def test_module_functions_take_plain_data(tmp_path, binary):
+    keys, vectors = ["a", "b", "ç"], np.float32([[1.5, -2], [0, 0.25], [3, 1e-8]])
+    write_word2vec(tmp_path / "v", keys, vectors, binary=binary, write_header=True)
+    read_keys, read_vectors = read_word2vec(tmp_path / "v", binary=binary, limit=None)
+    assert read_keys == keys and read_vectors.dtype == np.float32
+    np.testing.assert_array_equal(read_vectors, vectors)
+
+
+def test_reader_keeps_no_spare_rows(tmp_path):
+    # without a header the table grows by doubling: what is returned must not pin the slack
+    path = write(tmp_path, "glove.txt", b"".join(b"w%d 1 2\n" % i for i in range(1000)))
+    keys, vectors = read_word2vec(path, no_header=True)
+    assert vectors.shape == (1000, 2) and vectors.base is None
+
+
 @pytest.mark.parametrize("errors", ["replace", "ignore"])
 def test_non_utf8_keys_like_gensim(errors):
-    path = os.path.join(DATA, "pang_lee_polarity_fasttext.vec")
+    path = gensim_data("pang_lee_polarity_fasttext.vec")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ours = KeyedVectors.load_word2vec_format(path, unicode_errors=errors)
@@ -158,7 +178,7 @@ def test_non_utf8_keys_like_gensim(errors):
 
 
 def test_non_utf8_strict_names_line():
-    path = os.path.join(DATA, "pang_lee_polarity_fasttext.vec")
+    path = gensim_data("pang_lee_polarity_fasttext.vec")
     with pytest.raises(ValueError, match=r"line 150: word is not valid utf8.*unicode_errors"):
         KeyedVectors.load_word2vec_format(path)
 
@@ -210,7 +230,7 @@ def test_corrupt_files_raise_valueerror(tmp_path, data, binary, message):
 
 def test_truncated_shipped_file():
     with pytest.raises(ValueError, match="line 3: unexpected end of file; the header promised 3"):
-        KeyedVectors.load_word2vec_format(os.path.join(DATA, "pretrained.vec"))
+        KeyedVectors.load_word2vec_format(gensim_data("pretrained.vec"))
 
 
 @pytest.mark.parametrize("binary", [False, True])

@@ -1,0 +1,354 @@
+"""The word2vec C tool's text and binary formats: plain keys and vectors in, files out.
+
+The formats are byte for byte those gensim 4.4 writes, so files move freely between skw2v,
+gensim, fastText (``.vec``) and the C tool. Damaged input raises ``ValueError`` naming the
+file, the line (text) or byte offset (binary) and the problem, and a header cannot make the
+reader allocate more than the file proves it holds. :class:`~skw2v.KeyedVectors` wraps
+these functions as ``save_word2vec_format`` and ``load_word2vec_format``.
+"""
+
+import os
+import warnings
+
+import numpy as np
+
+from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
+
+_READ_CHUNK = 1 << 20
+_MAX_KEY_BYTES = 1 << 16
+_MAX_HEADER_BYTES = 1024
+# Rows preallocated before the file has proven it holds them, so a lying header cannot
+# make us allocate more than a few MiB up front.
+_INITIAL_ROWS_BYTES = 1 << 22
+# warnings point at the caller of KeyedVectors.load_word2vec_format:
+# _Rows.add <- _read_*_rows <- _read_rows <- read_word2vec <- load_word2vec_format <- caller
+_WARN_LEVEL = 6
+
+
+# ---------------------------------------------------------------------------------------
+# writing
+
+
+def write_word2vec(path, keys, vectors, binary=False, write_header=True):
+    """Write `keys` and their `vectors` in the C tool's format, byte for byte as gensim does.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; compressed by its extension (see :func:`skw2v._io.open_file`).
+    keys : sequence of str
+        One word per row of `vectors`.
+    vectors : ndarray of shape (len(keys), vector_size), float32
+        The vectors.
+    binary : bool, default=False
+        Binary rows (``word`` + space + little-endian float32) instead of text rows.
+    write_header : bool, default=True
+        Write the ``"n_words vector_size"`` first line (False gives GloVe's layout).
+
+    Raises
+    ------
+    ValueError
+        If a key is empty or contains a space or newline, which the format cannot hold.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    for key in keys:
+        if not key or " " in key or "\n" in key:
+            raise ValueError(
+                f"key {key!r} cannot be stored in word2vec format (empty, or contains a "
+                "space or newline)"
+            )
+    with open_file(path, "wb") as fout:
+        if write_header:
+            fout.write(f"{len(keys)} {vectors.shape[1]}\n".encode("utf8"))
+        for key, row in zip(keys, vectors):
+            if binary:
+                fout.write(key.encode("utf8") + b" " + row.astype("<f4").tobytes())
+            else:
+                # str() of a numpy float32 is its shortest round-tripping repr, as in gensim
+                fout.write(f"{key} {' '.join(map(str, row))}\n".encode("utf8"))
+
+
+# ---------------------------------------------------------------------------------------
+# reading
+
+
+def read_word2vec(path, binary=False, limit=None, encoding="utf8", unicode_errors="strict",
+                  no_header=False):
+    """Read a file in the C tool's format (or GloVe's, with `no_header`).
+
+    Repeated words keep their first vector, with a warning, as in gensim.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Source; gzip, bz2 and xz are detected from the content.
+    binary : bool, default=False
+        The file has binary rows.
+    limit : int >= 0 or None, default=None
+        Read only the first `limit` vectors.
+    encoding : str, default="utf8"
+        Encoding of the words.
+    unicode_errors : str, default="strict"
+        How to handle words that are not valid in `encoding`.
+    no_header : bool, default=False
+        The text file has no ``"n_words vector_size"`` line (GloVe).
+
+    Returns
+    -------
+    keys : list of str
+        The words, unique, in file order.
+    vectors : ndarray of shape (len(keys), vector_size), float32
+        Their vectors.
+    """
+    if no_header and binary:
+        raise ValueError("no_header is only supported for text files")
+    options = _ReadOptions(str(os.fspath(path)), encoding, unicode_errors)
+    with open_file(path, "rb") as fin:
+        stream = _Stream(fin, options.path)
+        return _read_rows(stream, binary, limit, no_header, options)
+
+
+class _ReadOptions:
+    def __init__(self, path, encoding, unicode_errors):
+        self.path = path
+        self.encoding = encoding
+        self.unicode_errors = unicode_errors
+
+    def decode(self, raw, where):
+        try:
+            return raw.decode(self.encoding, errors=self.unicode_errors)
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"{self.path}: {where}: word is not valid {self.encoding} ({exc.reason} at byte "
+                f"{exc.start} of the word); pass unicode_errors='replace' or 'ignore' to load it"
+            ) from None
+        except LookupError as exc:
+            raise ValueError(f"unknown encoding or unicode_errors value: {exc}") from None
+
+
+class _TooLong(ValueError):
+    """A separator was not found within the allowed number of bytes."""
+
+
+class _Stream:
+    """Buffered byte reader that knows its offset and turns codec failures into ValueError."""
+
+    def __init__(self, fin, path):
+        self.fin = fin
+        self.path = path
+        self.buf = b""
+        self.pos = 0
+        self.base = 0  # stream offset of buf[0]
+
+    @property
+    def offset(self):
+        return self.base + self.pos
+
+    def remaining_size(self):
+        """Bytes left in an uncompressed file, or None when unknown."""
+        if is_compressed(self.fin):
+            return None
+        try:
+            return os.fstat(self.fin.fileno()).st_size - self.offset
+        except (OSError, ValueError):
+            return None
+
+    def _more(self):
+        try:
+            data = self.fin.read(_READ_CHUNK)
+        except DECOMPRESSION_ERRORS as exc:
+            if not is_compressed(self.fin):
+                raise
+            raise ValueError(f"{self.path}: corrupt or truncated compressed data: {exc}") from None
+        if not data:
+            return False
+        self.buf = self.buf[self.pos:] + data
+        self.base += self.pos
+        self.pos = 0
+        return True
+
+    def read_until(self, sep, max_len):
+        """Bytes up to `sep` (consumed, not returned); None at EOF; b'' + EOF gives the rest."""
+        while True:
+            i = self.buf.find(sep, self.pos, self.pos + max_len + 1)
+            if i >= 0:
+                out, self.pos = self.buf[self.pos:i], i + 1
+                return out
+            if len(self.buf) - self.pos > max_len:
+                raise _TooLong(f"no {sep!r} within {max_len} bytes")
+            if not self._more():
+                out, self.pos = self.buf[self.pos:], len(self.buf)
+                return out if out else None
+
+    def read_exact(self, n):
+        while len(self.buf) - self.pos < n:
+            if not self._more():
+                return None
+        out = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def skip(self, byte):
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] == byte:
+                self.pos += 1
+            if self.pos < len(self.buf) or not self._more():
+                return
+
+
+class _Rows:
+    """Growable (rows x dim) float32 table; grows only as the file proves it has the rows."""
+
+    def __init__(self, max_rows):
+        self.max_rows = max_rows  # None when unknown (no header)
+        self.keys, self.key_to_index = [], {}
+        self.data = None
+
+    def add(self, key, values, where):
+        if key in self.key_to_index:
+            warnings.warn(f"duplicate word {key!r} at {where}; keeping the first",
+                          stacklevel=_WARN_LEVEL)
+            return
+        n = len(self.keys)
+        if self.data is None:
+            first = max(1, _INITIAL_ROWS_BYTES // (4 * len(values)))
+            self.data = np.empty((self._cap(first), len(values)), dtype=np.float32)
+        elif n == len(self.data):
+            grown = np.empty((self._cap(2 * n), self.data.shape[1]), dtype=np.float32)
+            grown[:n] = self.data
+            self.data = grown
+        self.data[n] = values
+        self.key_to_index[key] = n
+        self.keys.append(key)
+
+    def _cap(self, n):
+        return n if self.max_rows is None else max(1, min(n, self.max_rows))
+
+    def result(self, dim):
+        if self.data is None:
+            return self.keys, np.zeros((0, dim or 0), dtype=np.float32)
+        # give back the unused rows (growth by doubling, duplicates) in place: no views exist
+        self.data.resize((len(self.keys), self.data.shape[1]), refcheck=False)
+        return self.keys, self.data
+
+
+def _read_rows(stream, binary, limit, no_header, options):
+    n_rows, dim = (None, None) if no_header else _read_header(stream, binary, limit, options)
+    if limit is not None:
+        n_rows = limit if n_rows is None else min(n_rows, limit)
+    rows = _Rows(n_rows)
+    if binary:
+        _read_binary_rows(stream, rows, n_rows, dim, options)
+    else:
+        _read_text_rows(stream, rows, n_rows, dim, 1 if no_header else 2, options)
+    return rows.result(dim)
+
+
+def _read_header(stream, binary, limit, options):
+    try:
+        raw = stream.read_until(b"\n", _MAX_HEADER_BYTES)
+    except _TooLong:
+        raw = b"?" * (_MAX_HEADER_BYTES + 1)
+    fields = (raw or b"").split()
+    if len(fields) != 2 or not all(f.isdigit() for f in fields):
+        shown = (raw or b"")[:80]
+        raise ValueError(
+            f"{options.path}: line 1: expected a header 'n_vectors vector_size', got {shown!r}"
+        )
+    n_rows, dim = int(fields[0]), int(fields[1])
+    if dim < 1:
+        raise ValueError(f"{options.path}: line 1: vector size must be positive, got {dim}")
+    _check_size(stream, n_rows if limit is None else min(n_rows, limit), dim, binary, options)
+    return n_rows, dim
+
+
+def _check_size(stream, n_rows, dim, binary, options):
+    """Reject a header promising more rows than the file can hold (before any allocation)."""
+    remaining = stream.remaining_size()
+    if remaining is None or n_rows == 0:
+        return
+    # shortest possible rows: 1-byte word, separator, and 4*dim bytes or dim 1-char numbers
+    need = n_rows * (4 * dim + 2) if binary else n_rows * (2 * dim + 2) - 1
+    if need > remaining:
+        raise ValueError(
+            f"{options.path}: line 1: header claims {n_rows} vectors of size {dim}, needing at "
+            f"least {need} bytes, but only {remaining} follow (truncated file or bad header?)"
+        )
+
+
+def _read_text_rows(stream, rows, n_rows, dim, first_line, options):
+    count = 0
+    while n_rows is None or count < n_rows:
+        line_no = first_line + count
+        where = f"line {line_no}"
+        max_len = _MAX_KEY_BYTES + 64 * (dim if dim else 1 << 14)
+        try:
+            line = stream.read_until(b"\n", max_len)
+        except _TooLong:
+            raise ValueError(f"{options.path}: {where}: longer than {max_len} bytes") from None
+        if line is None:
+            if n_rows is None:
+                break
+            raise ValueError(
+                f"{options.path}: {where}: unexpected end of file; the header promised "
+                f"{n_rows} vectors but only {count} were found"
+            )
+        if n_rows is None and not line.strip():
+            count += 1  # GloVe-style files may end with blank lines
+            continue
+        key, values = _parse_text_line(line, dim, where, options)
+        dim = len(values)
+        rows.add(key, values, where)
+        count += 1
+
+
+def _parse_text_line(line, dim, where, options):
+    key, _, rest = line.rstrip().partition(b" ")
+    if not key:
+        raise ValueError(f"{options.path}: {where}: empty word (blank line or leading space)")
+    text_key = options.decode(key, where)
+    fields = rest.split()
+    if dim is not None and len(fields) != dim:
+        raise ValueError(
+            f"{options.path}: {where}: expected {dim} values after the word, got {len(fields)}"
+        )
+    if not fields:
+        raise ValueError(f"{options.path}: {where}: no values after the word")
+    try:
+        values = np.array([float(f) for f in fields], dtype=np.float64)
+    except ValueError:
+        bad = next(f for f in fields if not _is_float(f))
+        raise ValueError(f"{options.path}: {where}: {bad[:40]!r} is not a number") from None
+    return text_key, values
+
+
+def _is_float(field):
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_binary_rows(stream, rows, n_rows, dim, options):
+    n_bytes = 4 * dim
+    for count in range(n_rows):
+        # gensim writes no newline after a vector, the C tool does: accept both
+        stream.skip(ord("\n"))
+        start = stream.offset
+        where = f"byte offset {start}"
+        try:
+            key = stream.read_until(b" ", _MAX_KEY_BYTES)
+        except _TooLong:
+            raise ValueError(
+                f"{options.path}: {where}: no space after a word within {_MAX_KEY_BYTES} bytes"
+            ) from None
+        raw = None if key is None else stream.read_exact(n_bytes)
+        if raw is None:
+            raise ValueError(
+                f"{options.path}: {where}: unexpected end of file in vector {count + 1}; the "
+                f"header promised {n_rows} vectors of size {dim}"
+            )
+        if not key:
+            raise ValueError(f"{options.path}: {where}: empty word")
+        rows.add(options.decode(key, where), np.frombuffer(raw, dtype="<f4"), where)
