@@ -1,25 +1,24 @@
 import gzip
-import os
 import shutil
 
 import numpy as np
 import pytest
 
 gensim = pytest.importorskip("gensim")
+from conftest import gensim_data  # noqa: E402
 from gensim.models import KeyedVectors as GensimKV  # noqa: E402
 
 from skw2v._evaluate import evaluate_word_analogies, evaluate_word_pairs  # noqa: E402
 from skw2v._keyedvectors import KeyedVectors  # noqa: E402
 
-DATA = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
-QUESTIONS = os.path.join(DATA, "questions-words.txt")
-WORDSIM = os.path.join(DATA, "wordsim353.tsv")
-SIMLEX = os.path.join(DATA, "simlex999.txt")
+QUESTIONS = gensim_data("questions-words.txt")
+WORDSIM = gensim_data("wordsim353.tsv")
+SIMLEX = gensim_data("simlex999.txt")
 
 
 @pytest.fixture(scope="module", params=["lee_fasttext.vec", "euclidean_vectors.bin"])
 def pair(request):
-    path = os.path.join(DATA, request.param)
+    path = gensim_data(request.param)
     binary = path.endswith(".bin")
     return (KeyedVectors.load_word2vec_format(path, binary=binary),
             GensimKV.load_word2vec_format(path, binary=binary))
@@ -46,7 +45,7 @@ def test_analogies_match_gensim(pair, restrict_vocab, case_insensitive, dummy4un
 
 
 def test_analogies_count_real_questions():
-    path = os.path.join(DATA, "lee_fasttext.vec")
+    path = gensim_data("lee_fasttext.vec")
     score, sections = evaluate_word_analogies(KeyedVectors.load_word2vec_format(path), QUESTIONS)
     total = sections[-1]
     assert len(total["correct"]) + len(total["incorrect"]) == 98  # questions fully in vocabulary
