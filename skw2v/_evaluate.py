@@ -226,7 +226,7 @@ def evaluate_word_pairs(
     with open_file(path, "rb") as fin:
         for line_no, raw in enumerate(fin):
             line = raw.decode("utf8")
-            if not line or line.startswith("#"):
+            if line.startswith("#"):
                 continue
             pair = _pair_line(line, delimiter, case_insensitive)
             if pair is None:

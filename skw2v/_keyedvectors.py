@@ -26,14 +26,15 @@ _NORM_BLOCK = 65536
 # Similarity scores held at once by most_similar_batch (queries x vocabulary), about 64 MiB.
 _BATCH_SCORES = 1 << 24
 
-_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+_AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
+# top n results, or None for the similarity to every searched word
+_SEARCH = {"topn": [None, _AT_LEAST_ONE], "restrict_vocab": [None, _AT_LEAST_ONE]}
 # The scalar arguments of each public method, in scikit-learn's constraint language, so that
 # a bad argument reads like a bad estimator parameter (InvalidParameterError).
 _ARGUMENTS = {
-    "most_similar": {"topn": [None, _POSITIVE_INT], "restrict_vocab": [None, _POSITIVE_INT]},
-    "similar_by_vector": {"topn": [None, _POSITIVE_INT],
-                          "restrict_vocab": [None, _POSITIVE_INT]},
-    "most_similar_batch": {"topn": [_POSITIVE_INT], "restrict_vocab": [None, _POSITIVE_INT]},
+    "most_similar": _SEARCH,
+    "similar_by_vector": _SEARCH,
+    "most_similar_batch": {**_SEARCH, "topn": [_AT_LEAST_ONE]},
     "save_word2vec_format": {"binary": ["boolean"], "write_header": ["boolean"]},
     "load_word2vec_format": {"binary": ["boolean"], "no_header": ["boolean"],
                              "limit": [None, Interval(Integral, 0, None, closed="left")]},
