@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-gensim = pytest.importorskip("gensim")
+pytest.importorskip("gensim")
 from conftest import gensim_data  # noqa: E402
 from gensim.models import KeyedVectors as GensimKV  # noqa: E402
 

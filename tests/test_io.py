@@ -152,7 +152,8 @@ def test_missing_file_is_file_not_found(tmp_path):
 
 # ------------------------------------------------------------ word2vec vector files
 @pytest.mark.parametrize("name, kind", [
-    ("lee.vec.xz", "xz"), ("lee-vectors", "gzip"), ("LEE.VEC.BZ2", "bz2"), ("lee.vec.lzma", "lzma"),
+    ("lee.vec.xz", "xz"), ("lee-vectors", "gzip"), ("LEE.VEC.BZ2", "bz2"),
+    ("lee.vec.lzma", "lzma"),
 ])
 def test_load_word2vec_format_compressed(tmp_path, kv, name, kind):
     path = _compressed(tmp_path, name, kind, gensim_data("lee_fasttext.vec"))

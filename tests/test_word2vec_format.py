@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-gensim = pytest.importorskip("gensim")
+pytest.importorskip("gensim")
 from conftest import gensim_data  # noqa: E402
 from gensim.models import KeyedVectors as GensimKV  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
