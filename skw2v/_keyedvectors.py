@@ -27,8 +27,9 @@ _NORM_BLOCK = 65536
 _BATCH_SCORES = 1 << 24
 
 _AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
-# top n results, or None for the similarity to every searched word
-_SEARCH = {"topn": [None, _AT_LEAST_ONE], "restrict_vocab": [None, _AT_LEAST_ONE]}
+# top n results (0: none, as gensim), or None for the similarity to every searched word
+_SEARCH = {"topn": [None, Interval(Integral, 0, None, closed="left")],
+           "restrict_vocab": [None, _AT_LEAST_ONE]}
 # The scalar arguments of each public method, in scikit-learn's constraint language, so that
 # a bad argument reads like a bad estimator parameter (InvalidParameterError).
 _ARGUMENTS = {
@@ -183,7 +184,7 @@ class KeyedVectors:
             raise ValueError(
                 f"counts must have shape ({len(self.index_to_key)},), got {counts.shape}"
             )
-        return counts.astype(np.int64)
+        return counts.astype(np.int64, copy=False)
 
     @property
     def vectors(self):
@@ -369,7 +370,7 @@ class KeyedVectors:
             Words or 1-D vectors that count positively (a 2-D array is a list of vectors).
         negative : str, ndarray or list of (str or ndarray), default=None
             Words or 1-D vectors that count negatively.
-        topn : int >= 1 or None, default=10
+        topn : int >= 0 or None, default=10
             Number of results; None returns the cosine similarity to every word.
         restrict_vocab : int >= 1, default=None
             Search only the first `restrict_vocab` words.
@@ -412,7 +413,7 @@ class KeyedVectors:
         ----------
         vector : ndarray of shape (vector_size,)
             The query.
-        topn : int >= 1 or None, default=10
+        topn : int >= 0 or None, default=10
             Number of results; None returns all similarities.
         restrict_vocab : int >= 1, default=None
             Search only the first `restrict_vocab` words.

@@ -97,12 +97,13 @@ def test_most_similar_vector_inputs_match_gensim(kv, gkv):
     assert_same_results(kv.most_similar(two), gkv.most_similar(two))
 
 
-def test_most_similar_topn_none_and_large(kv, gkv):
+def test_most_similar_topn_none_and_zero(kv, gkv):
     ours = kv.most_similar(["night"], ["day"], topn=None)
     np.testing.assert_allclose(ours, gkv.most_similar(["night"], ["day"], topn=None), atol=1e-5)
     assert ours.shape == (len(kv),)
     assert kv.most_similar("night", topn=None, restrict_vocab=50).shape == (50,)
     assert len(kv.most_similar("night", topn=10**6)) == len(kv) - 1
+    assert kv.most_similar("night", topn=0) == []
     assert len(kv.most_similar("night", topn=np.int64(3))) == 3
 
 
@@ -153,9 +154,8 @@ NAN = np.full(10, np.nan)
 # (call, error type, message): each argument checked as the estimator checks its parameters
 BAD_ARGUMENTS = [
     (lambda kv: kv.most_similar("night", topn=-1), ValueError,
-     r"The 'topn' parameter of most_similar must be None or an int in the range \[1, inf\)\. "
+     r"The 'topn' parameter of most_similar must be None or an int in the range \[0, inf\)\. "
      r"Got -1 instead\."),
-    (lambda kv: kv.most_similar("night", topn=0), ValueError, "'topn' parameter"),
     (lambda kv: kv.most_similar("night", topn=2.5), TypeError, "'topn' parameter"),
     (lambda kv: kv.most_similar("night", topn="5"), TypeError, "'topn' parameter"),
     (lambda kv: kv.most_similar("night", restrict_vocab=0), ValueError,
@@ -176,7 +176,7 @@ BAD_ARGUMENTS = [
     (lambda kv: kv.similar_by_vector("night"), TypeError,
      r"'vector' parameter of similar_by_vector must be a vector of shape \(10,\)\. Got 'night'"),
     (lambda kv: kv.similar_by_vector(np.ones(11)), ValueError, r"Got shape \(11,\) instead"),
-    (lambda kv: kv.similar_by_vector(np.ones(10), topn=0), ValueError,
+    (lambda kv: kv.similar_by_vector(np.ones(10), topn=-2), ValueError,
      "'topn' parameter of similar_by_vector"),
     (lambda kv: kv.most_similar_batch(["night"], topn=None), TypeError,
      r"'topn' parameter of most_similar_batch must be an int in the range \[1, inf\)"),
