@@ -3,9 +3,8 @@
 from ._corpus import LineCorpus
 from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
 from ._keyedvectors import KeyedVectors
-from ._persist import load
 from ._sampler import UnigramSampler
-from ._vectorizer import CBOWVectorizer
+from ._vectorizer import CBOWVectorizer, load
 from ._version import __version__
 from ._vocab import Vocabulary
 

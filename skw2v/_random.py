@@ -1,4 +1,4 @@
-"""Per-thread random numbers inside numba kernels.
+"""Random numbers: per-thread generators inside numba kernels, RandomState as plain data.
 
 A kernel owns one 64-bit state (xorshift64*), passed in and returned, so
 threads never share generator state and a seed fixes a chunk's draws.
@@ -14,6 +14,7 @@ _S27 = np.uint64(27)
 _S32 = np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _INV_2_32 = 1.0 / 4294967296.0
+MT_KEY_LEN = 624  # uint32 words in numpy's MT19937 key
 
 
 @numba.njit(inline="always", cache=True)
@@ -37,3 +38,37 @@ def seed_states(random_state, n):
     """``n`` independent non-zero uint64 seeds from a numpy RandomState."""
     seeds = random_state.randint(1, 2**63 - 1, size=n, dtype=np.int64).astype(np.uint64)
     return seeds
+
+
+def rng_to_state(rng):
+    """A numpy RandomState as plain data: ``(key, [pos, has_gauss, cached_gaussian])``.
+
+    ``key`` is the uint32 MT19937 key (624 values); the list is JSON-able.
+    """
+    kind, key, pos, has_gauss, cached = rng.get_state(legacy=True)
+    if kind != "MT19937":
+        raise ValueError(f"unsupported random state {kind!r}")
+    return np.asarray(key, dtype=np.uint32), [int(pos), int(has_gauss), float(cached)]
+
+
+def rng_from_state(key, tail, what="random_state"):
+    """The RandomState :func:`rng_to_state` described; ValueError naming ``what`` if invalid."""
+    ok = (isinstance(tail, (list, tuple)) and len(tail) == 3 and _is_int(tail[0])
+          and 0 <= tail[0] <= MT_KEY_LEN and _is_int(tail[1])
+          and isinstance(tail[2], (int, float)) and not isinstance(tail[2], bool))
+    if not ok:
+        raise ValueError(f"{what} must be [pos, has_gauss, cached_gaussian]")
+    key = np.asarray(key) if key is not None else None
+    if key is None or key.dtype != np.uint32 or key.shape != (MT_KEY_LEN,):
+        raise ValueError(f"{what} key must be a uint32 array of shape ({MT_KEY_LEN},)")
+    rng = np.random.RandomState()
+    try:
+        rng.set_state(("MT19937", key, tail[0], tail[1], float(tail[2])))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{what} is invalid ({exc})") from None
+    return rng
+
+
+
+def _is_int(x):
+    return isinstance(x, int) and not isinstance(x, bool)

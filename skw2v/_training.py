@@ -1,8 +1,11 @@
-"""The training schedule shared by every engine.
+"""Training: epochs over an engine, with tallies, progress, logging, callbacks and checks.
 
-Python owns the schedule: epochs, the linear learning-rate decay over all
-training words, progress, logging, callbacks and numerical checks. An
-engine only trains one epoch at a time at the rates it is given.
+:func:`run_epochs` is the one training loop. It asks the engine (any
+implementation of :mod:`skw2v._engines.base`) to train each epoch's words at
+the rates of the :class:`~skw2v._schedule.Schedule`, sums the per-chunk
+tallies the engine reports into :class:`EpochStats`, drives the progress
+bar and the epoch log, calls the callbacks, stops on non-finite loss or
+weights, and finally has the engine hand back its weights.
 """
 
 import contextlib
@@ -15,25 +18,6 @@ import numpy as np
 from tqdm.auto import tqdm
 
 logger = logging.getLogger("skw2v")
-
-
-class Schedule(NamedTuple):
-    """Linear decay from ``alpha`` to ``min_alpha`` over ``epochs * words_per_epoch`` words."""
-
-    alpha: float
-    min_alpha: float
-    words_per_epoch: int
-    epochs: int
-
-    @property
-    def step(self):
-        """Decrease of the learning rate per training word."""
-        total = max(self.words_per_epoch * self.epochs, 1)
-        return (self.alpha - self.min_alpha) / total
-
-    def alpha_at(self, words_done):
-        """Learning rate after ``words_done`` words of training."""
-        return max(self.alpha - self.step * words_done, self.min_alpha)
 
 
 class EpochStats(NamedTuple):
@@ -51,12 +35,22 @@ class EpochStats(NamedTuple):
         return self.loss / self.examples if self.examples else 0.0
 
 
-def plan_chunks(offsets, chunk_words):
-    """Document boundaries that cut the corpus into chunks of about ``chunk_words`` words."""
-    n_docs = len(offsets) - 1
-    marks = np.arange(0, offsets[-1], max(int(chunk_words), 1))
-    bounds = np.searchsorted(offsets, marks, side="left")
-    return np.unique(np.concatenate([[0], bounds, [n_docs]]))
+class _Tally:
+    """Running sums of the engine's :class:`~skw2v._engines.base.ChunkTally` reports."""
+
+    def __init__(self):
+        self.words = self.examples = self.effective_words = 0
+        self.loss = 0.0  # a Python float: float64, as the engine's own sums
+
+    def add(self, chunk):
+        self.words += int(chunk.words)
+        self.loss += float(chunk.loss)
+        self.examples += int(chunk.examples)
+        self.effective_words += int(chunk.effective_words)
+
+    def stats(self, epoch, seconds):
+        return EpochStats(epoch, self.loss, self.examples, self.words, self.effective_words,
+                          seconds)
 
 
 def _check_finite(stats, weights, alpha):
@@ -101,29 +95,18 @@ def _epoch_log(verbose):
 def run_epochs(engine, schedule, *, verbose=0, callbacks=(), owner=None, desc="training"):
     """Train ``engine`` for ``schedule.epochs`` epochs; return the list of EpochStats.
 
-    ``engine.train_epoch(epoch, schedule, progress)`` trains one epoch and
-    calls ``progress(words, loss_sum, examples)`` as chunks finish;
-    ``engine.weights()`` returns the matrices checked for finiteness.
+    Each epoch is one ``engine.train(epoch, 0, n_docs, schedule, report)``
+    call; after the last, ``engine.finalize()`` makes the host weights hold
+    the result. ``callbacks`` are called as ``callback(owner, stats)``.
     """
     history = []
     total = schedule.words_per_epoch * schedule.epochs
     with _epoch_log(verbose), tqdm(total=total, unit="word", unit_scale=True,
                                    disable=verbose < 1, desc=desc, dynamic_ncols=True,
                                    mininterval=0.5) as bar:
-        tally = [0.0, 0]
-
-        def progress(words, loss, examples):
-            tally[0] += loss
-            tally[1] += examples
-            bar.set_postfix(loss=f"{tally[0] / max(tally[1], 1):.4f}", refresh=False)
-            bar.update(words)
-
         for epoch in range(schedule.epochs):
             bar.set_description(f"{desc} epoch {epoch + 1}/{schedule.epochs}")
-            tally[:] = [0.0, 0]
-            start = time.perf_counter()
-            stats = engine.train_epoch(epoch, schedule, progress)
-            stats = stats._replace(epoch=epoch, seconds=time.perf_counter() - start)
+            stats = _train_epoch(engine, schedule, epoch, bar)
             _check_finite(stats, engine.weights(), schedule.alpha)
             history.append(stats)
             if verbose >= 2:
@@ -132,4 +115,17 @@ def run_epochs(engine, schedule, *, verbose=0, callbacks=(), owner=None, desc="t
                             stats.seconds, stats.words / max(stats.seconds, 1e-9))
             for callback in callbacks or ():
                 callback(owner, stats)
+    engine.finalize()
     return history
+
+
+def _train_epoch(engine, schedule, epoch, bar):
+    tally, start = _Tally(), time.perf_counter()
+
+    def report(chunk):
+        tally.add(chunk)
+        bar.set_postfix(loss=f"{tally.loss / max(tally.examples, 1):.4f}", refresh=False)
+        bar.update(int(chunk.words))
+
+    engine.train(epoch, 0, engine.n_docs, schedule, report)
+    return tally.stats(epoch, time.perf_counter() - start)

@@ -17,17 +17,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._aggregate import aggregate, sif_common_component
+from ._aggregate import AGGREGATIONS, aggregate, sif_common_component
 from ._analyzer import DEFAULT_TOKEN_PATTERN, build_analyzer, check_corpus
 from ._corpus import encode, encode_known, read_corpus
-from ._device import parse_device, resolve_device
-from ._hogwild import HogwildEngine
+from ._device import parse_device, resolve_device, to_numpy
+from ._engines import TrainingTables, engine_class
 from ._keyedvectors import KeyedVectors
+from ._persist import invalid_model_file, read_model, write_model
+from ._random import rng_from_state, rng_to_state
 from ._sampler import alias_table
-from ._training import Schedule, run_epochs
+from ._schedule import Schedule
+from ._training import run_epochs
 from ._vocab import Vocabulary
-
-_AGGS = {"mean", "sum", "max", "minmax", "sif"}
 
 
 class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -141,7 +142,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "device": [StrOptions({"cpu", "gpu", "auto"}), str],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
-        "agg": [StrOptions(_AGGS)],
+        "agg": [StrOptions(set(AGGREGATIONS))],
         "lowercase": ["boolean"],
         "token_pattern": [str, None],
         "tokenizer": [callable, None],
@@ -229,9 +230,9 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             rng = check_random_state(self.random_state)
             syn0 = init_input_vectors(rng, len(vocab), self.vector_size)
             syn1neg = np.zeros_like(syn0)
-            state = self._train(corpus, vocab, syn0, syn1neg, rng)
-            self._install(state, vocab, syn0, syn1neg, rng, total_words=total_words,
-                          trained=0)
+            history = self._train(corpus, vocab, syn0, syn1neg, rng)
+            self._install(corpus, vocab, syn0, syn1neg, rng, history,
+                          total_words=total_words)
         return self
 
     def partial_fit(self, X, y=None):
@@ -272,9 +273,10 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len, workdir)
         total_words, raw = self.corpus_total_words_ + len(raw.ids), None
         # Only unknown, still-rare words: remember their counts, train nothing.
-        state = self._train(corpus, vocab, syn0, syn1neg, rng) if corpus.n_words else ([], corpus)
-        self._install(state, vocab, syn0, syn1neg, rng, total_words=total_words,
-                      trained=self.n_words_trained_, history=self.loss_curve_)
+        history = self._train(corpus, vocab, syn0, syn1neg, rng) if corpus.n_words else []
+        self._install(corpus, vocab, syn0, syn1neg, rng, history, total_words=total_words,
+                      loss_curve=self.loss_curve_, trained=self.n_words_trained_,
+                      sif=self.sif_component_)
         return self
 
     def _check_setup(self):
@@ -330,50 +332,55 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return solver, xp, device_index
 
     def _train(self, corpus, vocab, syn0, syn1neg, rng):
-        """Build the sampling tables and train ``syn0``/``syn1neg`` in place on ``corpus``."""
-        keep_prob = vocab.keep_probs(self.sample)
-        prob, alias = alias_table(vocab.counts, self.ns_exponent)
+        """Train ``syn0``/``syn1neg`` in place on ``corpus``; return the EpochStats."""
         solver, xp, device_index = self._solver_and_xp()
+        tables = TrainingTables(vocab.keep_probs(self.sample),
+                                *alias_table(vocab.counts, self.ns_exponent))
+        engine = engine_class(solver)(corpus, tables, syn0, syn1neg, window=self.window,
+                                      negative=self.negative, random_state=rng,
+                                      **self._engine_options(solver, xp, device_index))
         schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
+        return run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
+                          owner=self)
+
+    def _engine_options(self, solver, xp, device_index):
+        """The keyword options of the chosen engine, from the estimator's parameters."""
         if solver == "hogwild":
-            engine = HogwildEngine(corpus, keep_prob, prob, alias, syn0, syn1neg,
-                                   window=self.window, negative=self.negative,
-                                   n_threads=effective_n_jobs(self.n_jobs), random_state=rng)
-        else:
-            from ._minibatch import MinibatchEngine
+            return {"n_threads": effective_n_jobs(self.n_jobs)}
+        return {"batch_size": self.batch_size, "optimizer": self.optimizer, "xp": xp,
+                "device_index": device_index}
 
-            engine = MinibatchEngine(corpus, keep_prob, prob, alias, syn0, syn1neg,
-                                     window=self.window, negative=self.negative,
-                                     batch_size=self.batch_size, optimizer=self.optimizer,
-                                     xp=xp, device_index=device_index, random_state=rng)
-        history = run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
-                             owner=self)
-        if hasattr(engine, "finalize"):
-            engine.finalize()  # copies device weights back into syn0/syn1neg
-        return history, corpus
+    def _install(self, corpus, vocab, syn0, syn1neg, rng, history, total_words,
+                 loss_curve=(), trained=0, sif=None):
+        """Make the trained weights the fitted state, after ``loss_curve``/``trained`` so far.
 
-    def _install(self, state, vocab, syn0, syn1neg, rng, total_words, trained, history=()):
-        history_new, corpus = state
-        # Compute everything first (any of it may fail), then swap it all in
-        # with one dict update, so an exception cannot leave a half-fitted model.
-        wv = KeyedVectors(vocab.index_to_key, syn0, vocab.counts)
-        sif = None
-        if self.agg == "sif":
+        The SIF component is estimated on ``corpus``; an empty one (a partial_fit
+        that only counted rare words) keeps ``sif``, the previous estimate.
+        """
+        if corpus.n_words:
             sif = sif_common_component(corpus.ids, corpus.offsets, syn0, vocab.counts)
-            if sif is None:  # under two non-empty documents: nothing to remove
-                sif = np.zeros(syn0.shape[1], np.float32)
-        fitted = {
-            "_vocab": vocab,
-            "wv_": wv,
-            "vocabulary_": vocab.key_to_index,
-            "syn1neg_": syn1neg,
-            "loss_curve_": list(history) + [float(s.mean_loss) for s in history_new],
-            "n_words_trained_": int(trained + sum(s.effective_words for s in history_new)),
-            "corpus_total_words_": int(total_words),
-            "_random_state": rng,
-            "sif_component_": sif,
-        }
-        self.__dict__.update(fitted)
+        self._set_fitted_state(_fitted_state(
+            vocab, syn0, syn1neg, sif, rng,
+            loss_curve=list(loss_curve) + [float(s.mean_loss) for s in history],
+            n_words_trained=trained + sum(s.effective_words for s in history),
+            corpus_total_words=total_words))
+
+    # ------------------------------------------------------------ fitted state
+    def _get_fitted_state(self):
+        """The fitted state as plain data (numpy arrays, lists, numbers); see :func:`_fitted_state`."""
+        check_is_fitted(self, "wv_")
+        return _fitted_state(self._vocab, self.wv_.vectors, to_numpy(self.syn1neg_),
+                             self.sif_component_, self._random_state, self.loss_curve_,
+                             self.n_words_trained_, self.corpus_total_words_)
+
+    def _set_fitted_state(self, state):
+        """Check ``state`` (as :meth:`_get_fitted_state` returns it) and make it the fit.
+
+        Everything is checked and built first, then swapped in with one dict
+        update, so a bad state (ValueError naming what is wrong) or any other
+        failure leaves the estimator as it was.
+        """
+        self.__dict__.update(_fitted_attributes(state, self.vector_size))
 
     # --------------------------------------------------------------- transform
     def transform(self, X):
@@ -391,16 +398,17 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             known words gives a row of zeros.
         """
         check_is_fitted(self, "wv_")
-        if self.agg == "sif" and getattr(self, "sif_component_", None) is None:
-            raise ValueError("agg='sif' was set after fitting; refit so that the common "
-                             "component of the training documents is estimated.")
+        if self.agg == "sif" and self.sif_component_ is None:
+            raise ValueError("agg='sif' needs the common component of the training documents, "
+                             "which this model (saved by skw2v 0.1 with another agg) lacks; "
+                             "fit it again, or partial_fit it on some of its training text.")
         ids, indptr = encode_known(check_corpus(X), self.build_analyzer(), self.vocabulary_)
         return aggregate(ids, indptr, self.wv_.vectors, self.agg, self.wv_.counts,
                          self.sif_component_).astype(np.float32, copy=False)
 
     @property
     def _n_features_out(self):
-        return self.wv_.vector_size * (2 if self.agg == "minmax" else 1)
+        return self.wv_.vector_size * AGGREGATIONS[self.agg].width
 
     # -------------------------------------------------------------- persistence
     def save(self, path, compress=False):
@@ -429,9 +437,9 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         >>> bool((skw2v.load(path).transform(docs[:3]) == vec.transform(docs[:3])).all())
         True
         """
-        from ._persist import save_estimator
-
-        save_estimator(self, path, compress=compress)
+        check_is_fitted(self, "wv_")
+        write_model(path, type(self).__name__, self.get_params(deep=False),
+                    self._get_fitted_state(), compress=compress)
 
     # ------------------------------------------------------------------ queries
     def most_similar(self, positive=None, negative=None, topn=10):
@@ -451,6 +459,134 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """The word furthest from the mean of ``words``."""
         check_is_fitted(self, "wv_")
         return self.wv_.doesnt_match(words)
+
+
+def load(path):
+    """Load a CBOWVectorizer saved by :meth:`CBOWVectorizer.save`.
+
+    Only numeric arrays and JSON are read (``allow_pickle=False``): loading an
+    untrusted file executes nothing. Files written by skw2v 0.1 load too.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :meth:`CBOWVectorizer.save`.
+
+    Returns
+    -------
+    CBOWVectorizer
+        The fitted estimator: transform, queries and partial_fit work as before saving.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is not a valid skw2v model file; the message names the problem.
+    """
+    estimator, params, state = read_model(path)
+    try:
+        if estimator != "CBOWVectorizer":
+            raise ValueError(f"estimator {estimator!r} is not supported")
+        unknown = set(params) - set(CBOWVectorizer().get_params(deep=False))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {sorted(unknown)} (written by a newer skw2v?)")
+        est = CBOWVectorizer(**params)
+        try:
+            est._validate_params()
+        except ValueError as exc:
+            raise ValueError(f"invalid parameters ({exc})") from None
+        est._set_fitted_state(state)
+    except ValueError as exc:
+        raise invalid_model_file(path, exc) from None
+    return est
+
+
+# The fitted state: _fitted_state lists it, _fitted_attributes turns it into attributes.
+def _fitted_state(vocab, vectors, syn1neg, sif_component, rng, loss_curve, n_words_trained,
+                  corpus_total_words):
+    """The fitted state as plain data: what a fit produces and a model file holds."""
+    rng_key, rng_tail = rng_to_state(rng)
+    return {
+        "words": list(vocab.index_to_key),        # row order of vectors and syn1neg
+        "counts": vocab.counts,                   # int64 (V,)
+        "rare_words": list(vocab.rare_counts),    # seen below min_count (for partial_fit)
+        "rare_counts": np.fromiter(vocab.rare_counts.values(), np.int64, len(vocab.rare_counts)),
+        "vectors": vectors,                       # float32 (V, d) input vectors
+        "syn1neg": syn1neg,                       # float32 (V, d) output weights
+        "sif_component": sif_component,           # float32 (d,); None in some 0.1 files
+        "loss_curve": [float(x) for x in loss_curve],
+        "n_words_trained": int(n_words_trained),
+        "corpus_total_words": int(corpus_total_words),
+        "random_state_key": rng_key,              # the estimator's generator, so that
+        "random_state": rng_tail,                 # partial_fit continues its draws
+    }
+
+
+def _fitted_attributes(state, dim):
+    """The estimator's fitted attributes from a state; ValueError naming what is inconsistent."""
+    words = state["words"]
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("words must be a list of strings")
+    n = len(words)
+    rare_words = state["rare_words"]
+    if not isinstance(rare_words, list) or not all(isinstance(w, str) for w in rare_words):
+        raise ValueError("rare_words must be a list of strings")
+    rare_counts = _checked(state, "rare_counts", np.int64, (len(rare_words),))
+    rare = dict(zip(rare_words, rare_counts.tolist()))
+    if len(rare) != len(rare_words) or not rare.keys().isdisjoint(words):
+        raise ValueError("rare_words repeats a word or overlaps the vocabulary")
+    curve = state["loss_curve"]
+    if not isinstance(curve, list) or not all(_is_number(x) for x in curve):
+        raise ValueError("loss_curve must be a list of numbers")
+    for key in ("n_words_trained", "corpus_total_words"):
+        if not _is_int(state[key]) or state[key] < 0:
+            raise ValueError(f"{key} must be a non-negative integer")
+    vectors = _checked(state, "vectors", np.float32, (n, dim))
+    syn1neg = _checked(state, "syn1neg", np.float32, (n, dim))
+    counts = _checked(state, "counts", np.int64, (n,))
+    sif = state["sif_component"]
+    if sif is not None:
+        sif = _checked(state, "sif_component", np.float32, (dim,))
+    rng = rng_from_state(state["random_state_key"], state["random_state"])
+    vocab = Vocabulary(list(words), counts, rare)
+    if len(vocab.key_to_index) != n:
+        seen = set()
+        dup = next(w for w in words if w in seen or seen.add(w))
+        raise ValueError(f"bad vocabulary (words must be unique; {dup!r} appears more than once)")
+    return {
+        "_vocab": vocab,
+        "wv_": KeyedVectors._from_vocabulary(vocab.index_to_key, vocab.key_to_index, vectors,
+                                             vocab.counts),
+        "vocabulary_": vocab.key_to_index,       # the same dict as wv_.key_to_index
+        "syn1neg_": np.ascontiguousarray(syn1neg),
+        "loss_curve_": [float(x) for x in curve],
+        "n_words_trained_": int(state["n_words_trained"]),
+        "corpus_total_words_": int(state["corpus_total_words"]),
+        "_random_state": rng,
+        "sif_component_": sif,
+    }
+
+
+def _checked(state, name, dtype, shape):
+    a = state[name]
+    if not isinstance(a, np.ndarray) or a.dtype != dtype or a.shape != shape:
+        got = (f"dtype {a.dtype} and shape {a.shape}" if isinstance(a, np.ndarray)
+               else f"type {type(a).__name__}")
+        raise ValueError(f"{name!r} has {got}, expected {np.dtype(dtype)} and {shape}")
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name!r} contains NaN or infinity")
+    if a.dtype.kind == "i" and a.size and a.min() < 0:
+        raise ValueError(f"{name!r} contains negative counts")
+    return a
+
+
+def _is_int(x):
+    return isinstance(x, Integral) and not isinstance(x, bool)
+
+
+def _is_number(x):
+    return isinstance(x, Real) and not isinstance(x, bool)
 
 
 def init_input_vectors(rng, n_words, dim):

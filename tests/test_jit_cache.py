@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 PROBE = """
-import json, skw2v._hogwild_kernel as k
+import json, skw2v._engines.hogwild_kernel as k
 compiled_at_import = len(k.train_chunk.signatures)
 from skw2v import CBOWVectorizer
 CBOWVectorizer(vector_size=5, epochs=1, min_count=1, n_jobs=1).fit([["a", "b", "c"]] * 5)

@@ -4,7 +4,7 @@ import numba
 import numpy as np
 import pytest
 
-from skw2v._hogwild_kernel import MAX_EXP, ChunkParams, _sigmoid_and_loss, train_chunk, train_group
+from skw2v._engines.hogwild_kernel import MAX_EXP, ChunkParams, _sigmoid_and_loss, train_chunk, train_group
 from skw2v._random import next_u64, split_u64
 from skw2v._sampler import alias_table
 
@@ -149,7 +149,7 @@ def _chunk(ids, offsets, keep, seed, window=5, negative=5, dim=8):
     syn0 = ((rng.random_sample((n_words, dim)) - 0.5) / dim).astype(np.float32)
     syn1neg = np.zeros((n_words, dim), np.float32)
     prob, alias = alias_table(np.bincount(ids, minlength=n_words) + 1)
-    params = ChunkParams(window, negative, 0.025, 1e-7, 1e-4, np.uint64(seed))
+    params = ChunkParams(window, negative, 0.025, 1e-7, 1e-4, 0, np.uint64(seed))
     out = train_chunk(ids, offsets, 0, len(offsets) - 1, keep, prob, alias, syn0, syn1neg,
                       params)
     return out, syn0, syn1neg

@@ -8,7 +8,7 @@ from conftest import gensim_data
 
 from skw2v import CBOWVectorizer, evaluate_word_analogies, evaluate_word_pairs
 from skw2v._device import gpu_available
-from skw2v._minibatch import SGD, CBOWModel, LazyAdam, scatter_rows
+from skw2v._engines.minibatch import SGD, CBOWModel, LazyAdam, scatter_rows
 
 SANITY = dict(alpha=0.05, window=5, negative=15, min_count=5, epochs=10, sample=0, n_jobs=1)
 
@@ -112,7 +112,7 @@ def test_sgd_step_equals_per_example_reference():
     expected = reference_sgd_step(W_in, W_out, ctx, weight, target, neg, alpha)
     model = CBOWModel(np, W_in, W_out, FixedSampler(neg), negative=3)
     model.forward(ctx, weight, target)
-    SGD(np, W_in, W_out).step(model.backward(alpha, exact=False), lr=alpha[0])
+    SGD(np, W_in, W_out).step(model.backward(alpha, exact=False))
     np.testing.assert_allclose(W_in, expected[0], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(W_out, expected[1], rtol=1e-10, atol=1e-12)
 

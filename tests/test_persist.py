@@ -13,18 +13,18 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from skw2v import CBOWVectorizer, LineCorpus
-from skw2v._persist import FORMAT_NAME, load, save_estimator
+from conftest import gensim_data
+from skw2v import CBOWVectorizer, LineCorpus, load
+from skw2v._persist import FORMAT_NAME
 
-gensim = pytest.importorskip("gensim")
-LEE = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", "lee_background.cor")
+DATA = os.path.join(os.path.dirname(__file__), "data")
 PARAMS = dict(min_count=5, vector_size=20, epochs=2, n_jobs=1, random_state=0)
 QUERY_DOCS = ["the government said on monday", "no known words here qqqzzz", ""]
 
 
 @pytest.fixture(scope="module")
 def docs():
-    return list(LineCorpus(LEE))
+    return list(LineCorpus(gensim_data("lee_background.cor")))
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def fitted(docs):
 @pytest.fixture(scope="module")
 def saved(fitted, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "lee.skw2v"
-    save_estimator(fitted, path)
+    fitted.save(path)
     return path
 
 
@@ -89,10 +89,13 @@ def test_round_trip_agg_and_rng_param(docs, tmp_path, agg):
     est = CBOWVectorizer(**{**PARAMS, "random_state": np.random.RandomState(3)}, agg=agg,
                          stop_words=["the", "a"]).fit(docs[:150])
     path = tmp_path / "m.skw2v"
-    save_estimator(est, path)
+    est.save(path)
     loaded = load(path)
-    assert (loaded.sif_component_ is None) == (agg != "sif")
+    # the SIF common component is estimated at every fit, so agg can change after loading
+    assert np.array_equal(loaded.sif_component_, est.sif_component_)
     assert np.array_equal(est.transform(docs[:20]), loaded.transform(docs[:20]))
+    assert np.array_equal(est.set_params(agg="sif").transform(docs[:20]),
+                          loaded.set_params(agg="sif").transform(docs[:20]))
     assert loaded.random_state.get_state()[2] == est.random_state.get_state()[2]
     assert np.array_equal(loaded.random_state.get_state()[1], est.random_state.get_state()[1])
     assert loaded.stop_words == ["the", "a"]
@@ -100,7 +103,7 @@ def test_round_trip_agg_and_rng_param(docs, tmp_path, agg):
 
 def test_compressed_and_pathlike(fitted, tmp_path, docs):
     path = tmp_path / "model.bin"  # no .npz is appended to the name
-    save_estimator(fitted, path, compress=True)
+    fitted.save(path, compress=True)
     assert os.listdir(tmp_path) == ["model.bin"]
     assert_same_model(fitted, load(str(path)), docs)
 
@@ -108,7 +111,7 @@ def test_compressed_and_pathlike(fitted, tmp_path, docs):
 def test_save_overwrites_atomically(fitted, tmp_path):
     path = tmp_path / "m.skw2v"
     path.write_bytes(b"old")
-    save_estimator(fitted, path)
+    fitted.save(path)
     assert load(path).wv_.vectors.shape == fitted.wv_.vectors.shape
     assert os.listdir(tmp_path) == ["m.skw2v"]
 
@@ -123,7 +126,7 @@ def test_callable_params_refuse_to_save(fitted, tmp_path, param, value):
     path = tmp_path / "m.skw2v"
     path.write_bytes(b"previous")
     with pytest.raises(ValueError, match=rf"cannot save parameter {param}=.*pickle"):
-        save_estimator(est, path)
+        est.save(path)
     assert path.read_bytes() == b"previous"  # nothing overwritten
     assert os.listdir(tmp_path) == ["m.skw2v"]  # no temporary file left
 
@@ -132,7 +135,7 @@ def test_unfitted_refuses_to_save(tmp_path):
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        save_estimator(CBOWVectorizer(), tmp_path / "m.skw2v")
+        CBOWVectorizer().save(tmp_path / "m.skw2v")
 
 
 def test_missing_file(tmp_path):
@@ -329,3 +332,53 @@ def test_clone_of_loaded_is_unfitted(saved):
     fresh = clone(load(saved))
     assert not hasattr(fresh, "wv_")
     assert fresh.get_params() == CBOWVectorizer(**PARAMS).get_params()
+
+
+# ------------------------------------------------------------------ shared vocabulary
+def test_one_vocabulary_object(fitted, saved, docs):
+    """vocabulary_ and wv_.key_to_index are one mapping, after fit, load, pickle and partial_fit."""
+    more = copy.deepcopy(fitted).partial_fit(docs[:50] + ["zyxwv " * 6])
+    for est in (fitted, load(saved), pickle.loads(pickle.dumps(fitted)), more):
+        assert est.vocabulary_ is est.wv_.key_to_index is est._vocab.key_to_index
+        assert est.wv_.index_to_key is est._vocab.index_to_key
+        assert est.wv_.counts is est._vocab.counts
+    assert "zyxwv" in more.wv_ and more.wv_.index_to_key[more.vocabulary_["zyxwv"]] == "zyxwv"
+
+
+def test_fitted_state_round_trips_through_set(fitted, docs):
+    state = fitted._get_fitted_state()
+    fresh = CBOWVectorizer(**PARAMS)
+    fresh._set_fitted_state(state)
+    assert_same_model(fitted, fresh, docs)
+
+
+def test_bad_fitted_state_changes_nothing(fitted, docs):
+    est = copy.deepcopy(fitted)
+    state = est._get_fitted_state()
+    state["vectors"] = state["vectors"][:, :3]
+    with pytest.raises(ValueError, match="'vectors' has dtype float32 and shape"):
+        est._set_fitted_state(state)
+    assert_same_model(fitted, est, docs)
+
+
+# ------------------------------------------------------------------ files of skw2v 0.1
+@pytest.mark.parametrize("agg", ["mean", "sif"])
+def test_files_saved_by_0_1_load_and_transform_as_before(agg):
+    est = load(os.path.join(DATA, f"model-0.1-{agg}.skw2v"))
+    with open(os.path.join(DATA, "model-0.1-docs.json"), encoding="utf-8") as f:
+        docs = json.load(f)
+    expected = np.load(os.path.join(DATA, f"model-0.1-{agg}-transform.npy"))
+    assert np.array_equal(est.transform(docs), expected)
+    assert est.vocabulary_ is est.wv_.key_to_index
+    est.partial_fit(docs * 3)  # continues training
+    assert len(est.loss_curve_) == 4 and est.sif_component_ is not None
+    for other in ("mean", "sum", "max", "minmax", "sif"):  # re-estimated by partial_fit
+        assert est.set_params(agg=other).transform(docs).shape[0] == len(docs)
+
+
+def test_sif_on_a_0_1_file_without_the_component_says_what_to_do():
+    est = load(os.path.join(DATA, "model-0.1-mean.skw2v"))
+    assert est.sif_component_ is None
+    with pytest.raises(ValueError, match="saved by skw2v 0.1.*fit it again, or partial_fit"):
+        est.set_params(agg="sif").transform(["a document"])
+    assert est.set_params(agg="minmax").transform(["a document"]).shape == (1, 16)

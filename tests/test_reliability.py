@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-import skw2v._hogwild
+import skw2v._engines.hogwild
 import skw2v._vectorizer
 from skw2v import CBOWVectorizer, KeyedVectors, LineCorpus
 from skw2v._vocab import Vocabulary
@@ -361,7 +361,7 @@ class Interrupt:
         self.after, self.how = after, how
         self.calls, self.threads = 0, set()
         self.lock = threading.Lock()
-        self.original = skw2v._hogwild.train_chunk
+        self.original = skw2v._engines.hogwild.train_chunk
 
     def __call__(self, *args):
         with self.lock:
@@ -400,7 +400,7 @@ def test_interrupted_fit_leaves_previous_state(lee_small, lee_docs, monkeypatch,
     else:
         after = 5 if how == "main-thread" else 3
         patch = Interrupt(after=after, how="main" if how == "main-thread" else "raise")
-        monkeypatch.setattr(skw2v._hogwild, "train_chunk", patch)
+        monkeypatch.setattr(skw2v._engines.hogwild, "train_chunk", patch)
     with pytest.raises(KeyboardInterrupt):
         getattr(vec, method)(lee_docs)
         time.sleep(1)  # (main-thread) should the interrupt arrive late, it arrives here
@@ -416,7 +416,7 @@ def test_interrupted_fit_leaves_previous_state(lee_small, lee_docs, monkeypatch,
 
 def test_ctrl_c_while_workers_start_joins_them(lee_small, lee_docs, monkeypatch):
     """Ctrl-C landing inside Thread.start() (epoch 2's first worker) must not leak it."""
-    original_start, original_chunk = threading.Thread.start, skw2v._hogwild.train_chunk
+    original_start, original_chunk = threading.Thread.start, skw2v._engines.hogwild.train_chunk
     started = []
 
     def start(self):
@@ -435,7 +435,7 @@ def test_ctrl_c_while_workers_start_joins_them(lee_small, lee_docs, monkeypatch)
         return original_chunk(*args)
 
     monkeypatch.setattr(threading.Thread, "start", start)
-    monkeypatch.setattr(skw2v._hogwild, "train_chunk", slow_chunk)
+    monkeypatch.setattr(skw2v._engines.hogwild, "train_chunk", slow_chunk)
     vec = copy.deepcopy(lee_small).set_params(epochs=3, n_jobs=2)
     before = fitted_state(vec)
     with pytest.raises(KeyboardInterrupt):
@@ -459,13 +459,13 @@ def test_failure_in_install_leaves_previous_state(fitted, monkeypatch):
 
 # ------------------------------------------------------------ numerical guards
 def test_non_finite_loss_stops_training_naming_alpha(fitted, monkeypatch):
-    original = skw2v._hogwild.train_chunk
+    original = skw2v._engines.hogwild.train_chunk
 
     def nan_loss(*args):
         loss, examples, effective = original(*args)
         return float("nan"), examples, effective
 
-    monkeypatch.setattr(skw2v._hogwild, "train_chunk", nan_loss)
+    monkeypatch.setattr(skw2v._engines.hogwild, "train_chunk", nan_loss)
     vec = copy.deepcopy(fitted)
     before = fitted_state(vec)
     with pytest.raises(FloatingPointError, match=r"epoch 1.*alpha=0.025"):
@@ -475,7 +475,7 @@ def test_non_finite_loss_stops_training_naming_alpha(fitted, monkeypatch):
 
 def test_loss_is_tallied_in_float64(lee_docs, monkeypatch):
     """Per-chunk losses are float64 and the epoch mean is their float64 sum / examples."""
-    original = skw2v._hogwild.train_chunk
+    original = skw2v._engines.hogwild.train_chunk
     seen = []
 
     def record(*args):
@@ -483,7 +483,7 @@ def test_loss_is_tallied_in_float64(lee_docs, monkeypatch):
         seen.append(out)
         return out
 
-    monkeypatch.setattr(skw2v._hogwild, "train_chunk", record)
+    monkeypatch.setattr(skw2v._engines.hogwild, "train_chunk", record)
     vec = CBOWVectorizer(vector_size=16, min_count=2, epochs=2, n_jobs=1, random_state=0)
     vec.fit(lee_docs)
     assert all(type(x) is float for x in vec.loss_curve_)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from skw2v import CBOWVectorizer
-from skw2v._training import Schedule, plan_chunks
+from skw2v._engines.base import plan_chunks
+from skw2v._schedule import Schedule
 
 
 def test_schedule_decays_linearly_to_min_alpha():

@@ -28,7 +28,8 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from ._random import next_u64, split_u64
+from .._random import next_u64, split_u64
+from .._schedule import linear_alpha
 
 GROUP = 4
 
@@ -38,12 +39,15 @@ class ChunkParams(NamedTuple):
 
     window: int
     negative: int
-    alpha: float        # learning rate at the chunk's first word
-    alpha_step: float   # decrease per word
+    alpha: float        # the schedule's initial learning rate
+    alpha_step: float   # its decrease per word
     min_alpha: float
+    start: int          # global word position of the chunk's first word
     seed: np.uint64
     group: int = GROUP  # consecutive targets sharing one draw of negatives
 
+
+_alpha_at = numba.njit(inline="always", cache=True)(linear_alpha)
 
 # sigmoid and log-sigmoid tabulated on [-MAX_EXP, MAX_EXP] as in word2vec's C tool
 # (beyond it the sigmoid is taken as 0 or 1), but read with linear interpolation,
@@ -163,7 +167,8 @@ def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, syn0, syn1
 
     Returns ``(loss_sum, n_examples, n_effective_words)``: summed cross-entropy,
     the number of targets that had context, and words left after subsampling.
-    The learning rate falls linearly from ``params.alpha``, stepped per document.
+    The learning rate is the schedule's at each document's first word (global
+    position ``params.start`` plus the words before it in the chunk).
     """
     state = params.seed
     dim, group = syn0.shape[1], params.group
@@ -180,7 +185,8 @@ def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, syn0, syn1
         start, end = offsets[doc], offsets[doc + 1]
         n, state = _subsample(ids, start, end, keep_prob, sent, state)
         effective += n
-        alpha = max(params.alpha - params.alpha_step * words_seen, params.min_alpha)
+        alpha = _alpha_at(params.alpha, params.alpha_step, params.min_alpha,
+                          params.start + words_seen)
         words_seen += end - start
         for g0 in range(0, n, group):
             state, loss, ex = train_group(syn0, syn1neg, sent, n, g0, min(n, g0 + group),

@@ -46,8 +46,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._sampler import UnigramSampler
-from ._training import EpochStats, plan_chunks
+from .._device import to_numpy
+from .._sampler import UnigramSampler
+from .base import ChunkTally, Engine, plan_chunks
 
 BATCH_AUTO_CPU = 256
 BATCH_AUTO_GPU = 16384
@@ -250,13 +251,16 @@ class CBOWModel:
 class SGD:
     """word2vec's update: per-example gradients times their own rate, summed into the rows."""
 
-    exact_context_grad = False
-
     def __init__(self, xp, W_in, W_out, cap=ROW_CAP):
         self.xp, self.params, self.cap = xp, (W_in, W_out), cap
         self.counter = None if xp is np else xp.zeros(len(W_in), dtype=xp.int32)
 
-    def step(self, grads, lr):
+    def update(self, model, alpha):
+        """One step after ``model.forward``: each target's gradient scaled by its own rate."""
+        self.step(model.backward(alpha, exact=False))
+
+    def step(self, grads):
+        """Add the sparse gradients, already scaled by the per-target rates, to the weights."""
         for W, (rows, coef, src, src_row) in zip(self.params, grads):
             scatter_rows(self.xp, W, rows, -coef, src, src_row, self.cap, self.counter)
 
@@ -268,15 +272,19 @@ class LazyAdam:
     listed more than once (CuPy) compute and write identical values.
     """
 
-    exact_context_grad = True
-
     def __init__(self, xp, W_in, W_out, betas=ADAM_BETAS, eps=ADAM_EPS):
         self.xp, self.params = xp, (W_in, W_out)
         self.moments = [(xp.zeros_like(W), xp.zeros_like(W)) for W in self.params]
         self.scratch = None if xp is np else xp.zeros_like(W_in)
         self.betas, self.eps, self.t = betas, eps, 0
 
+    def update(self, model, alpha):
+        """One step after ``model.forward``: the mean loss's exact gradient, rate ``alpha[0]``."""
+        batch = self.xp.full_like(alpha, 1.0 / len(alpha))
+        self.step(model.backward(batch, exact=True), lr=alpha[0])
+
     def step(self, grads, lr):
+        """Adam on the rows the sparse gradients touch, with step size ``lr``."""
         self.t += 1
         b1, b2 = self.betas
         lr_t = lr * np.float32(np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t))
@@ -292,7 +300,7 @@ _OPTIMIZERS = {"sgd": SGD, "adam": LazyAdam}
 
 
 # ------------------------------------------------------------ block building
-def subsample(xp, rng, ids, keep_prob):
+def subsample(rng, ids, keep_prob):
     """Keep each token with probability ``keep_prob[id]`` (one uniform draw per token)."""
     return rng.random_sample(len(ids)) < keep_prob[ids]
 
@@ -327,56 +335,49 @@ class Block(NamedTuple):
 
 
 # --------------------------------------------------------------------- engine
-class MinibatchEngine:
+class MinibatchEngine(Engine):
     """Trains ``syn0`` / ``syn1neg`` with the layered CBOW in minibatches on numpy or CuPy.
 
-    Same interface as :class:`~skw2v._hogwild.HogwildEngine`. On numpy the
-    host matrices are trained in place; on CuPy they are copied to the
-    device once and copied back by :meth:`finalize`.
+    On numpy the host matrices are trained in place; on CuPy they are
+    copied to the device once and copied back by :meth:`finalize`.
 
     Parameters
     ----------
     corpus : EncodedCorpus
-    keep_prob : float32 array, subsampling keep-probability per word
-    prob, alias : the negative-sampling alias table
+    tables : TrainingTables
     syn0, syn1neg : float32 (n_words, dim) weight matrices (host)
     window, negative : int
+    random_state : numpy RandomState
     batch_size : int or "auto"
         Targets per step; "auto" is :func:`auto_batch_size`.
     optimizer : {"sgd", "adam"}
     xp : numpy or cupy
     device_index : int or None
-    random_state : numpy RandomState
     """
 
-    def __init__(self, corpus, keep_prob, prob, alias, syn0, syn1neg, *, window, negative,
-                 batch_size, optimizer, xp, device_index, random_state):
+    def __init__(self, corpus, tables, syn0, syn1neg, *, window, negative, random_state,
+                 batch_size, optimizer, xp, device_index):
+        super().__init__(corpus, tables, syn0, syn1neg, window=window, negative=negative,
+                         random_state=random_state)
         self.xp, self.device_index = xp, device_index
         self.host = (syn0, syn1neg)
-        self.window, self.negative = window, negative
-        self.random_state = random_state
-        self.batch_size = (auto_batch_size(xp, len(prob)) if batch_size == "auto"
+        self.batch_size = (auto_batch_size(xp, len(tables.prob)) if batch_size == "auto"
                            else int(batch_size))
         self.block_words = max(BLOCK_WORDS_CPU if xp is np else BLOCK_WORDS_GPU,
                                4 * self.batch_size)
-        self.bounds = plan_chunks(corpus.offsets, self.block_words)
         self.offsets = np.asarray(corpus.offsets)
         with self._device(), self._oom_guard():
             self.ids = xp.asarray(corpus.ids)
-            self.doc = xp.asarray(np.repeat(np.arange(len(corpus.offsets) - 1, dtype=np.int32),
+            self.doc = xp.asarray(np.repeat(np.arange(self.n_docs, dtype=np.int32),
                                             np.diff(corpus.offsets)))
-            self.keep_prob = xp.asarray(keep_prob, dtype=xp.float32)
-            self.table = xp.asarray(prob, dtype=xp.float32), xp.asarray(alias, dtype=xp.int32)
-            self.W_in, self.W_out = xp.asarray(syn0), xp.asarray(syn1neg)
-            self.optimizer = _OPTIMIZERS[optimizer](xp, self.W_in, self.W_out)
-
-    def weights(self):
-        return self.W_in, self.W_out
+            self.keep_prob = xp.asarray(tables.keep_prob, dtype=xp.float32)
+            self.alias_table = (xp.asarray(tables.prob, dtype=xp.float32),
+                                xp.asarray(tables.alias, dtype=xp.int32))
+            self.syn0, self.syn1neg = xp.asarray(syn0), xp.asarray(syn1neg)
+            self.optimizer = _OPTIMIZERS[optimizer](xp, self.syn0, self.syn1neg)
 
     def finalize(self):
         """Copy the trained weights back into the host ``syn0`` / ``syn1neg`` (in place)."""
-        from ._device import to_numpy
-
         for host, dev in zip(self.host, self.weights()):
             if dev is not host:
                 with self._device():
@@ -394,34 +395,27 @@ class MinibatchEngine:
         except MemoryError as err:  # cupy's OutOfMemoryError is a MemoryError
             raise MemoryError(_OOM_HINT.format(self.batch_size)) from err
 
-    def _rng(self, epoch):
+    def _rng(self):
+        """A device generator seeded from ``random_state`` (one draw per call)."""
         seed = int(self.random_state.randint(0, 2**31 - 1))
         return self.xp.random.RandomState(seed)
 
-    def train_epoch(self, epoch, schedule, progress):
-        """Train one epoch; return its EpochStats (epoch and seconds filled by the caller)."""
-        rng = self._rng(epoch)
-        sampler = UnigramSampler.from_table(*self.table, self.negative, rng, self.xp)
-        model = CBOWModel(self.xp, self.W_in, self.W_out, sampler, self.negative)
-        totals = np.zeros(4)
+    def train(self, epoch, doc_lo, doc_hi, schedule, report):
+        """Train documents ``doc_lo:doc_hi`` of ``epoch`` block by block, reporting each block."""
+        rng = self._rng()
+        sampler = UnigramSampler.from_table(*self.alias_table, self.negative, rng, self.xp)
+        model = CBOWModel(self.xp, self.syn0, self.syn1neg, sampler, self.negative)
+        bounds = plan_chunks(self.offsets, self.block_words, doc_lo, doc_hi)
         with self._device(), self._oom_guard():
-            for k in range(len(self.bounds) - 1):
-                block = self._block(k, epoch, schedule, rng)
+            for lo, hi in zip(self.offsets[bounds[:-1]], self.offsets[bounds[1:]]):
+                block = self._block(int(lo), int(hi), epoch, schedule, rng)
                 loss = self._train_block(model, block)
-                result = (self._block_words(k), loss, len(block.target), block.n_kept)
-                totals += result
-                progress(result[0], result[1], result[2])
-        words, loss, examples, effective = totals
-        return EpochStats(epoch, float(loss), int(examples), int(words), int(effective), 0.0)
+                report(ChunkTally(int(hi - lo), loss, len(block.target), block.n_kept))
 
-    def _block_words(self, k):
-        return int(self.offsets[self.bounds[k + 1]] - self.offsets[self.bounds[k]])
-
-    def _block(self, k, epoch, schedule, rng):
-        """Subsample, window and filter block ``k``; per-target learning rates."""
+    def _block(self, lo, hi, epoch, schedule, rng):
+        """Subsample, window and filter corpus words ``lo:hi``; per-target learning rates."""
         xp = self.xp
-        lo, hi = int(self.offsets[self.bounds[k]]), int(self.offsets[self.bounds[k + 1]])
-        keep = subsample(xp, rng, self.ids[lo:hi], self.keep_prob)
+        keep = subsample(rng, self.ids[lo:hi], self.keep_prob)
         where = xp.nonzero(keep)[0]
         kept, doc = self.ids[lo:hi][where], self.doc[lo:hi][where]
         ctx, mask = context_matrix(xp, rng, kept, doc, self.window)
@@ -429,19 +423,15 @@ class MinibatchEngine:
         has = xp.nonzero(count)[0]
         has = has[rng.permutation(len(has))]          # shuffle within the block
         weight = mask[has].astype(xp.float32) / count[has, None].astype(xp.float32)
-        done = epoch * schedule.words_per_epoch + lo + where[has]
-        alpha = xp.maximum(schedule.alpha - schedule.step * done, schedule.min_alpha)
+        alpha = schedule.alpha_at(schedule.position(epoch, lo + where[has]))
         return Block(kept[has], ctx[has], weight, alpha.astype(xp.float32), len(kept))
 
     def _train_block(self, model, block):
         """Run the steps of one block; return its float64 loss sum (one host sync)."""
         xp, B = self.xp, self.batch_size
-        exact = self.optimizer.exact_context_grad
         loss_sum = xp.zeros((), dtype=xp.float64)
         for s in range(0, len(block.target), B):
-            target, alpha = block.target[s:s + B], block.alpha[s:s + B]
-            loss = model.forward(block.ctx[s:s + B], block.weight[s:s + B], target)
+            loss = model.forward(block.ctx[s:s + B], block.weight[s:s + B], block.target[s:s + B])
             loss_sum += loss.sum(dtype=xp.float64)
-            dloss = alpha if not exact else xp.full_like(alpha, 1.0 / len(target))
-            self.optimizer.step(model.backward(dloss, exact), lr=alpha[0])
+            self.optimizer.update(model, block.alpha[s:s + B])
         return float(loss_sum)

@@ -1,0 +1,89 @@
+"""The engine interface: what every training engine implements.
+
+An engine owns the two weight matrices while training and knows how to run
+word2vec's update on some hardware. It does not know about epochs as a
+loop, progress bars, logging, callbacks or divergence checks: those belong
+to :func:`skw2v._training.run_epochs`, which drives every engine the same way.
+
+Contract
+--------
+``Engine(corpus, tables, syn0, syn1neg, *, window, negative, random_state, ...)``
+    ``corpus`` is an :class:`~skw2v._corpus.EncodedCorpus` (flat int32 ids +
+    int64 document offsets), ``tables`` the :class:`TrainingTables` of the
+    vocabulary, ``syn0`` / ``syn1neg`` the host float32 (n_words, dim) input
+    and output weights, trained in place (an engine on another device copies
+    them there and back in :meth:`~Engine.finalize`). Engine-specific options
+    follow as keywords.
+``engine.train(epoch, doc_lo, doc_hi, schedule, report)``
+    Train documents ``doc_lo:doc_hi`` (the words between their offsets) of
+    epoch ``epoch``. The learning rate of corpus word ``w`` is
+    ``schedule.alpha_at(schedule.position(epoch, w))`` — engines evaluate
+    :func:`~skw2v._schedule.linear_alpha` at global word positions and
+    nowhere else decide a rate. After each piece of work (a chunk, a block,
+    a kernel launch) the engine calls ``report(ChunkTally(...))``; summing
+    the tallies is the caller's job. Random draws come from the engine's
+    ``random_state``, consumed once per call.
+``engine.weights()``
+    ``(syn0, syn1neg)`` as the engine holds them (device arrays on a GPU);
+    checked for finiteness after every epoch.
+``engine.finalize()``
+    Make the host ``syn0`` / ``syn1neg`` hold the trained weights (a no-op
+    for engines that train the host arrays in place).
+
+The hogwild CPU engine (:mod:`.hogwild`) and the minibatch engine
+(:mod:`.minibatch`) implement it; a GPU engine or a round-based distributed
+trainer is one more implementation of the same four calls.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class TrainingTables(NamedTuple):
+    """Per-word tables every engine samples from."""
+
+    keep_prob: np.ndarray   # float32 (n_words,): subsampling keep-probability
+    prob: np.ndarray        # float32 (n_words,): alias-table acceptance probability
+    alias: np.ndarray       # int32 (n_words,): alias-table fallback word
+
+
+class ChunkTally(NamedTuple):
+    """What one piece of an engine's work did; summed by the training loop."""
+
+    words: int              # corpus words covered (before subsampling)
+    loss: float             # float64 sum of the cross-entropy over ``examples`` targets
+    examples: int           # targets that had at least one context word
+    effective_words: int    # words left after subsampling
+
+
+class Engine:
+    """Base class of the training engines (see the module docstring for the contract)."""
+
+    def __init__(self, corpus, tables, syn0, syn1neg, *, window, negative, random_state):
+        self.corpus = corpus
+        self.tables = tables
+        self.syn0, self.syn1neg = syn0, syn1neg
+        self.window, self.negative = window, negative
+        self.random_state = random_state
+
+    @property
+    def n_docs(self):
+        return len(self.corpus.offsets) - 1
+
+    def train(self, epoch, doc_lo, doc_hi, schedule, report):
+        raise NotImplementedError
+
+    def weights(self):
+        return self.syn0, self.syn1neg
+
+    def finalize(self):
+        """Nothing to do: the host matrices were trained in place."""
+
+
+def plan_chunks(offsets, chunk_words, doc_lo=0, doc_hi=None):
+    """Document boundaries cutting documents ``doc_lo:doc_hi`` into chunks of ~``chunk_words`` words."""
+    doc_hi = len(offsets) - 1 if doc_hi is None else doc_hi
+    marks = np.arange(offsets[doc_lo], offsets[doc_hi], max(int(chunk_words), 1))
+    bounds = np.searchsorted(offsets, marks, side="left")
+    return np.unique(np.concatenate([[doc_lo], bounds, [doc_hi]]))
