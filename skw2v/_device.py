@@ -11,11 +11,12 @@ _GPU_HINT = ("Install the GPU extra (pip install 'skw2v[gpu]', which brings CuPy
              "machine with an NVIDIA GPU and CUDA driver, or use device='cpu'.")
 
 
-def _import_cupy():
+def _import_cupy(device="gpu"):
     try:
         import cupy
     except ImportError as err:  # also covers broken CUDA installs raising ImportError
-        raise ImportError(f"device='gpu' needs CuPy, which is not installed. {_GPU_HINT}") from err
+        raise ImportError(f"device={device!r} needs CuPy, which is not installed. "
+                          f"{_GPU_HINT}") from err
     return cupy
 
 
@@ -25,7 +26,7 @@ def parse_device(device):
         return device, None
     if device == "gpu":
         return "gpu", 0
-    match = re.fullmatch(r"cuda:(\d+)", str(device))
+    match = re.fullmatch(r"cuda:([0-9]+)", str(device))  # not \d: no Unicode digits
     if match:
         return "gpu", int(match.group(1))
     raise ValueError(f"Unknown device {device!r}; use 'cpu', 'gpu', 'cuda:N' or 'auto'.")
@@ -51,7 +52,7 @@ def resolve_device(device):
         kind, index = ("gpu", 0) if gpu_available() else ("cpu", None)
     if kind == "cpu":
         return np, None
-    cupy = _import_cupy()
+    cupy = _import_cupy(device)
     try:
         n_devices = cupy.cuda.runtime.getDeviceCount()
     except Exception as err:

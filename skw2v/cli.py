@@ -171,7 +171,7 @@ def _add_train(sub):
         description="Train a CBOWVectorizer on a text file with one document per line and "
                     "save it in the safe skw2v format (load it back with skw2v.load).")
     p.add_argument("corpus", metavar="CORPUS",
-                   help="text file, one document per line (.gz/.bz2 decompressed); - for stdin")
+                   help="text file, one document per line (gzip, bz2 or xz: decompressed); - for stdin")
     p.add_argument("-o", "--output", metavar="MODEL", required=True,
                    help="where to save the model (suggested extension: .skw2v)")
     defaults = CBOWVectorizer().get_params()
@@ -235,7 +235,7 @@ def _add_export(sub):
     p = sub.add_parser("export", help="write the vectors in word2vec text or binary format",
                        description="Write the word vectors in the format of the original C "
                                    "word2vec tool (readable by gensim, fastText tools, ...). "
-                                   "A .gz/.bz2/.xz suffix on OUT compresses.")
+                                   "A .gz/.bz2/.xz/.lzma suffix on OUT compresses.")
     _add_model_args(p)
     p.add_argument("out", metavar="OUT", help="output file")
     p.add_argument("--binary", action="store_true", help="binary instead of text format")

@@ -59,6 +59,7 @@ def test_parse_device_accepted_spellings(device, expected):
 @pytest.mark.parametrize("device", [
     "CPU", "GPU", "Auto", "cuda", "cuda:", "cuda:-1", "cuda:x", "cuda:1.0", "cuda: 1",
     "cuda:1 ", "cuda:1\n", " gpu", "gpu:0", "cuda:0:1", "CUDA:0", "tpu", "", None, 0, 1.5,
+    "cuda:\u0661", "cuda:\uff11",  # Arabic-Indic and full-width digits are not indices
 ])
 def test_parse_device_rejects_malformed(device):
     with pytest.raises(ValueError) as info:
@@ -100,8 +101,8 @@ def test_auto_with_gpu_takes_device_0(with_cupy):
 
 @pytest.mark.parametrize("device", ["gpu", "cuda:1"])
 def test_gpu_without_cupy_says_what_to_install(no_cupy, device):
-    with pytest.raises(ImportError, match=r"needs CuPy, which is not installed\. "
-                                          + INSTALL_HINT) as info:
+    with pytest.raises(ImportError, match=rf"^device='{device}' needs CuPy, which is not "
+                                          r"installed\. " + INSTALL_HINT) as info:
         resolve_device(device)
     assert isinstance(info.value.__cause__, ImportError)  # the original failure is kept
 
