@@ -264,9 +264,11 @@ CASES = [
     ("line-corpus-truncated-gz",
      lambda e: list(LineCorpus(e.file("c.gz", gzip.compress(DOCS_BYTES)[:200]))),
      ValueError, r"corrupt or truncated compressed file after line \d+"),
-    ("line-corpus-not-gz", lambda e: list(LineCorpus(e.file("c.gz", b"plain text\n"))),
+    # compression is recognised by the first bytes: damaged data after a gzip / bz2 magic
+    # number (a plain file merely *named* .gz reads as plain text, see test_io.py)
+    ("line-corpus-corrupt-gz", lambda e: list(LineCorpus(e.file("c", b"\x1f\x8b" + b"x" * 30))),
      ValueError, r"corrupt or truncated.*after line 0"),
-    ("line-corpus-not-bz2", lambda e: list(LineCorpus(e.file("c.bz2", b"\x00" * 64))),
+    ("line-corpus-corrupt-bz2", lambda e: list(LineCorpus(e.file("c.txt", b"BZh9" + b"\x00" * 64))),
      ValueError, r"corrupt or truncated"),
     ("line-corpus-unknown-encoding", lambda e: LineCorpus(e.file("c.txt", b"a"), encoding="utf-9"),
      ValueError, r"Unknown encoding 'utf-9'"),
