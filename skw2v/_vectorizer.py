@@ -367,7 +367,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     # ------------------------------------------------------------ fitted state
     def _get_fitted_state(self):
-        """The fitted state as plain data (numpy arrays, lists, numbers); see :func:`_fitted_state`."""
+        """The fitted state as plain data (arrays, lists, numbers): see :func:`_fitted_state`."""
         check_is_fitted(self, "wv_")
         return _fitted_state(self._vocab, self.wv_.vectors, to_numpy(self.syn1neg_),
                              self.sif_component_, self._random_state, self.loss_curve_,

@@ -171,7 +171,8 @@ def _add_train(sub):
         description="Train a CBOWVectorizer on a text file with one document per line and "
                     "save it in the safe skw2v format (load it back with skw2v.load).")
     p.add_argument("corpus", metavar="CORPUS",
-                   help="text file, one document per line (gzip, bz2 or xz: decompressed); - for stdin")
+                   help="text file, one document per line (gzip, bz2 or xz are decompressed); "
+                        "- for stdin")
     p.add_argument("-o", "--output", metavar="MODEL", required=True,
                    help="where to save the model (suggested extension: .skw2v)")
     defaults = CBOWVectorizer().get_params()

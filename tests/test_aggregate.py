@@ -93,7 +93,8 @@ def test_agg_can_change_after_fitting(lee_docs, agg):
     direct = CBOWVectorizer(vector_size=16, epochs=1, n_jobs=1, random_state=0,
                             agg=agg).fit(lee_docs)
     switched = fitted.set_params(agg=agg)
-    np.testing.assert_array_equal(switched.transform(lee_docs[:30]), direct.transform(lee_docs[:30]))
+    np.testing.assert_array_equal(switched.transform(lee_docs[:30]),
+                                  direct.transform(lee_docs[:30]))
     assert len(switched.get_feature_names_out()) == AGGREGATIONS[agg].width * 16
 
 

@@ -348,6 +348,7 @@ def test_help(command, monkeypatch):
 
 
 # ------------------------------------------------------------------ demo
+@pytest.mark.slow
 def test_demo():
     result = skw2v("demo")
     assert_ok(result)

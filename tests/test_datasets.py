@@ -70,6 +70,7 @@ def gensim_analogy_model():
     return model.wv, analogies
 
 
+@pytest.mark.slow
 def test_planted_analogies_are_learned_by_gensim_cbow(gensim_analogy_model):
     wv, analogies = gensim_analogy_model
     sample = analogies[::5]

@@ -34,6 +34,7 @@ def _run(args, cwd, timeout):
 
 
 # ------------------------------------------------------------------- sphinx
+@pytest.mark.slow
 def test_docs_build_without_warnings(tmp_path):
     for module in ("sphinx", "numpydoc"):
         if importlib.util.find_spec(module) is None:
@@ -107,6 +108,7 @@ def _example_scripts():
     return sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in SLOW_EXAMPLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", _example_scripts())
 def test_example_script_runs(script, tmp_path):
     if script == "plotting.py" and importlib.util.find_spec("matplotlib") is None:

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import json, skw2v._engines.hogwild_kernel as k
 compiled_at_import = len(k.train_chunk.signatures)
@@ -22,6 +24,7 @@ def run_probe():
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_import_compiles_nothing_and_second_process_hits_the_cache():
     first = run_probe()          # may compile (cold cache) and writes the cache
     second = run_probe()

@@ -124,6 +124,7 @@ def minibatch_fits(lee_docs):
             for seed in (0, 1, 2)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gensim_sanity_bombings_near_attacks(minibatch_fits, seed):
     neighbours = [w for w, _ in minibatch_fits[seed].most_similar("attacks", topn=50)]
@@ -140,6 +141,7 @@ def neighbour_overlap(a, b, n_words=200, topn=10):
     return float(np.mean(shared))
 
 
+@pytest.mark.slow
 def test_quality_matches_hogwild(lee_docs, minibatch_fits):
     # lee_background is too small for WordSim353 to separate models (Spearman
     # near 0 with p > 0.5 for every solver): compare the neighbourhoods and
@@ -156,6 +158,7 @@ def test_quality_matches_hogwild(lee_docs, minibatch_fits):
     assert np.isfinite(spearman[0])
 
 
+@pytest.mark.slow
 def test_numpy_fit_is_reproducible(lee_docs, minibatch_fits):
     again = CBOWVectorizer(solver="minibatch", random_state=0, **SANITY).fit(lee_docs)
     assert np.array_equal(again.wv_.vectors, minibatch_fits[0].wv_.vectors)
@@ -204,6 +207,7 @@ def test_gpu_adam_runs(lee_docs):
     assert np.isfinite(vec.wv_.vectors).all()
 
 
+@pytest.mark.slow
 def test_minibatch_sgd_matches_hogwild_quality_on_real_english(english_docs):
     """Median over 3 seeds on ~0.5M tokens of Wikipedia + news.
 
@@ -254,6 +258,7 @@ def fake_gpu(monkeypatch):
     monkeypatch.setattr(skw2v._vectorizer, "resolve_device", lambda device: (NumpyAsCuPy(), 0))
 
 
+@pytest.mark.slow
 def test_cupy_code_path_on_numpy_passes_the_sanity_test(lee_docs, fake_gpu):
     vec = CBOWVectorizer(device="gpu", random_state=0, **SANITY).fit(lee_docs)
     assert "bombings" in [w for w, _ in vec.most_similar("attacks", topn=50)]

@@ -49,6 +49,7 @@ def test_fitted_attributes(lee_model, lee_docs):
     assert not hasattr(vec, "n_features_in_")
 
 
+@pytest.mark.slow
 def test_quality_close_to_gensim_on_planted_analogies():
     gensim = pytest.importorskip("gensim")
     docs, analogies = make_analogy_corpus(n_sentences=80_000, random_state=0)

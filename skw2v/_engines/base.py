@@ -82,7 +82,7 @@ class Engine:
 
 
 def plan_chunks(offsets, chunk_words, doc_lo=0, doc_hi=None):
-    """Document boundaries cutting documents ``doc_lo:doc_hi`` into chunks of ~``chunk_words`` words."""
+    """Boundaries cutting documents ``doc_lo:doc_hi`` into chunks of ~``chunk_words`` words."""
     doc_hi = len(offsets) - 1 if doc_hi is None else doc_hi
     marks = np.arange(offsets[doc_lo], offsets[doc_hi], max(int(chunk_words), 1))
     bounds = np.searchsorted(offsets, marks, side="left")
