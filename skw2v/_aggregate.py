@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 SIF_A = 1e-3
 _MAX_TOKENS_PER_BLOCK = 1 << 20
-_SIF_BLOCK_DOCS = 4096  # document vectors held at once while estimating the SIF component
+_SIF_BLOCK_DOCS = 1024  # document vectors held at once while estimating the SIF component
 
 
 def doc_term_matrix(ids, indptr, n_words, weights=None):
@@ -109,18 +109,30 @@ def sif_common_component(ids, indptr, vectors, counts, max_tokens=1 << 22):
     n_docs = max(int(np.searchsorted(indptr, max_tokens, side="right")) - 1, 1)
     n_docs = min(n_docs, len(indptr) - 1)
     indptr = np.asarray(indptr[: n_docs + 1])
-    ids = np.asarray(ids[: int(indptr[-1])])
-    weights = sif_weights(counts)
     dim = vectors.shape[1]
     if np.count_nonzero(np.diff(indptr)) < 2:
         return np.zeros(dim, np.float32)
+    weights = sif_weights(counts)
     gram, block = np.zeros((dim, dim)), np.empty((_SIF_BLOCK_DOCS, dim), np.float32)
-    for lo in range(0, n_docs, _SIF_BLOCK_DOCS):
-        hi = min(lo + _SIF_BLOCK_DOCS, n_docs)
-        docs = _weighted_means(ids, indptr[lo:hi + 1], weights, vectors, block).astype(np.float64)
+    for lo, hi in _blocks(indptr, _SIF_BLOCK_DOCS, _MAX_TOKENS_PER_BLOCK):
+        # one block's ids at a time: a slice of a corpus spilled to disk is one small read
+        start, stop = int(indptr[lo]), int(indptr[hi])
+        docs = _weighted_means(np.asarray(ids[start:stop]), indptr[lo:hi + 1] - start, weights,
+                               vectors, block).astype(np.float64)
         gram += docs.T @ docs  # float64: no overflow for any finite float32 vectors
     _, _, vt = np.linalg.svd(gram)
     return vt[0].astype(np.float32)
+
+
+def _blocks(indptr, max_docs, max_tokens):
+    """``(lo, hi)`` document ranges of at most ``max_docs`` documents and about
+    ``max_tokens`` tokens (at least one document each)."""
+    lo, n_docs = 0, len(indptr) - 1
+    while lo < n_docs:
+        hi = int(np.searchsorted(indptr, indptr[lo] + max_tokens, side="right")) - 1
+        hi = min(max(hi, lo + 1), lo + max_docs, n_docs)
+        yield lo, hi
+        lo = hi
 
 
 @numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from skw2v import CBOWVectorizer
-from skw2v._aggregate import (AGGREGATIONS, _weighted_means, aggregate, sif_common_component,
-                              sif_weights, weighted_mean)
+from skw2v._aggregate import (AGGREGATIONS, _blocks, _weighted_means, aggregate,
+                              sif_common_component, sif_weights, weighted_mean)
 from skw2v._corpus import encode_known
 
 
@@ -66,10 +66,23 @@ def test_sif_component_is_the_first_singular_vector_of_the_document_vectors(lee_
     vectors, counts = vec.wv_.vectors, vec.wv_.counts
     docs = weighted_mean(ids, indptr, vectors, sif_weights(counts))
     want = np.linalg.svd(docs[np.diff(indptr) > 0].astype(np.float64))[2][0]
-    monkeypatch.setattr("skw2v._aggregate._SIF_BLOCK_DOCS", 7)  # many blocks, a ragged last one
     got = sif_common_component(ids, indptr, vectors, counts)
+    monkeypatch.setattr("skw2v._aggregate._SIF_BLOCK_DOCS", 7)  # many blocks, a ragged last one
+    np.testing.assert_allclose(sif_common_component(ids, indptr, vectors, counts), got, atol=1e-6)
+    monkeypatch.setattr("skw2v._aggregate._MAX_TOKENS_PER_BLOCK", 50)  # blocks cut by tokens
+    np.testing.assert_allclose(sif_common_component(ids, indptr, vectors, counts), got, atol=1e-6)
     assert abs(float(got @ want)) == pytest.approx(1.0, abs=1e-5)
     assert np.linalg.norm(got) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_blocks_cover_the_documents_within_their_bounds():
+    indptr = np.cumsum([0, 5, 1, 30, 2, 2, 50, 1, 1, 1])
+    blocks = list(_blocks(indptr, max_docs=3, max_tokens=10))
+    assert blocks[0][0] == 0 and blocks[-1][1] == len(indptr) - 1
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+    for lo, hi in blocks:
+        assert 1 <= hi - lo <= 3
+        assert hi - lo == 1 or indptr[hi] - indptr[lo] <= 10
 
 
 def test_sif_component_uses_only_the_first_tokens(lee_setup):
