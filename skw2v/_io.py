@@ -31,9 +31,9 @@ import zlib
 
 __all__ = ["DECOMPRESSION_ERRORS", "compression_of", "is_compressed", "open_file"]
 
-# (magic bytes, name, opener for reading)
+# (magic bytes, name, opener for reading); gzip's third byte is its only method, deflate
 _MAGIC = (
-    (b"\x1f\x8b", "gzip", gzip.open),
+    (b"\x1f\x8b\x08", "gzip", gzip.open),
     (b"BZh", "bz2", bz2.open),
     (b"\xfd7zXZ\x00", "xz", lzma.open),
 )

@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 import skw2v._engines.hogwild
 import skw2v._vectorizer
 from skw2v import CBOWVectorizer, KeyedVectors, LineCorpus
+from skw2v._io import compression_of
 from skw2v._vocab import Vocabulary
 
 SMALL = dict(vector_size=8, min_count=1, epochs=1, n_jobs=1, random_state=0)
@@ -266,7 +267,7 @@ CASES = [
      ValueError, r"corrupt or truncated compressed file after line \d+"),
     # compression is recognised by the first bytes: damaged data after a gzip / bz2 magic
     # number (a plain file merely *named* .gz reads as plain text, see test_io.py)
-    ("line-corpus-corrupt-gz", lambda e: list(LineCorpus(e.file("c", b"\x1f\x8b" + b"x" * 30))),
+    ("line-corpus-corrupt-gz", lambda e: list(LineCorpus(e.file("c", b"\x1f\x8b\x08" + b"x" * 29))),
      ValueError, r"corrupt or truncated.*after line 0"),
     ("line-corpus-corrupt-bz2", lambda e: list(LineCorpus(e.file("c.txt", b"BZh9" + b"\x00" * 64))),
      ValueError, r"corrupt or truncated"),
@@ -595,7 +596,8 @@ def test_fuzz_line_corpus_random_bytes(tmp_path_factory, data, compress):
         assert all(isinstance(line, str) for line in lines)
     except ValueError as err:
         assert re.search(r"line \d+ \(byte offset \d+\)|compressed file after line \d+", str(err))
-    if compress != "gz-cut":
+    # bytes that start like a compressed stream are one (compression is read from the content)
+    if compress != "gz-cut" and (compress or compression_of(path) is None):
         replaced = list(LineCorpus(path, errors="replace"))  # always readable
         assert all(isinstance(line, str) for line in replaced)
         assume(replaced)
