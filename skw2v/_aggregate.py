@@ -38,18 +38,14 @@ def weighted_mean(ids, indptr, vectors, weights=None):
 def _reduce(ids, indptr, vectors, ufunc):
     """Row-wise ufunc.reduce over each document's vectors, in bounded blocks."""
     out = np.zeros((len(indptr) - 1, vectors.shape[1]), np.float32)
-    nonempty = np.flatnonzero(np.diff(indptr) > 0)
-    start = 0
-    while start < len(nonempty):
-        # Bound the gathered (tokens x dim) block so memory stays flat.
-        stop = np.searchsorted(indptr[nonempty + 1], indptr[nonempty[start]] + _MAX_TOKENS_PER_BLOCK)
-        stop = max(stop, start + 1)
-        docs = nonempty[start:stop]
-        lo, hi = indptr[docs[0]], indptr[docs[-1] + 1]
-        out[docs] = ufunc.reduceat(vectors[ids[lo:hi]], indptr[docs] - lo, axis=0)
-        start = stop
+    # Bound the gathered (tokens x dim) block so memory stays flat.
+    for lo, hi in _blocks(indptr, len(indptr), _MAX_TOKENS_PER_BLOCK):
+        docs = lo + np.flatnonzero(np.diff(indptr[lo:hi + 1]) > 0)  # reduceat needs tokens
+        if len(docs):
+            start = indptr[lo]
+            out[docs] = ufunc.reduceat(vectors[ids[start:indptr[hi]]], indptr[docs] - start,
+                                       axis=0)
     return out
-
 
 def _mean(ids, indptr, vectors, counts, sif_component):
     return weighted_mean(ids, indptr, vectors)

@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from ._vocab import check_unique
 from ._word2vec_format import read_word2vec, write_word2vec
 
 __all__ = ["KeyedVectors"]
@@ -146,10 +147,7 @@ class KeyedVectors:
             if not isinstance(key, str):
                 raise ValueError(f"keys must be str; key at position {pos} is {type(key).__name__}")
         key_to_index = {key: i for i, key in enumerate(keys)}
-        if len(key_to_index) != len(keys):
-            seen = set()
-            dup = next(k for k in keys if k in seen or seen.add(k))
-            raise ValueError(f"keys must be unique; {dup!r} appears more than once")
+        check_unique(keys, key_to_index)
         self._set_vocabulary(keys, key_to_index, vectors, counts)
 
     @classmethod

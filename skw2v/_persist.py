@@ -56,6 +56,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._checks import is_int
 from ._random import rng_from_state, rng_to_state
 from ._version import __version__
 
@@ -188,13 +189,7 @@ def read_model(path):
 
     The parameters come back as keyword arguments (a RandomState rebuilt);
     the state as :func:`write_model` was given it (absent optional parts as None).
-
-    Raises
-    ------
-    FileNotFoundError
-        If `path` does not exist.
-    ValueError
-        If the file is not a valid skw2v model file; the message names the problem.
+    Errors are those of :func:`skw2v.load`.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -270,7 +265,7 @@ def _check_header(meta):
     if meta.get("format") != FORMAT_NAME:
         raise _Invalid(f"format is {meta.get('format')!r}, expected {FORMAT_NAME!r}")
     version = meta.get("format_version")
-    if not _is_int(version) or not 1 <= version <= FORMAT_VERSION:
+    if not is_int(version) or not 1 <= version <= FORMAT_VERSION:
         raise _Invalid(f"format_version {version!r} is not supported (this skw2v reads "
                        f"versions 1 to {FORMAT_VERSION}; upgrade skw2v for newer files)")
     missing = (_HEADER | _STATE_META) - set(meta)
@@ -278,10 +273,6 @@ def _check_header(meta):
         raise _Invalid(f"metadata lacks {sorted(missing)}")
     if not isinstance(meta["params"], dict):
         raise _Invalid("params must be a JSON object")
-
-
-def _is_int(x):
-    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def _params_from_json(params, param_rng_key):

@@ -7,6 +7,8 @@ threads never share generator state and a seed fixes a chunk's draws.
 import numba
 import numpy as np
 
+from ._checks import is_int, is_number
+
 _MULT = np.uint64(0x2545F4914F6CDD1D)
 _S12 = np.uint64(12)
 _S25 = np.uint64(25)
@@ -53,9 +55,8 @@ def rng_to_state(rng):
 
 def rng_from_state(key, tail, what="random_state"):
     """The RandomState :func:`rng_to_state` described; ValueError naming ``what`` if invalid."""
-    ok = (isinstance(tail, (list, tuple)) and len(tail) == 3 and _is_int(tail[0])
-          and 0 <= tail[0] <= MT_KEY_LEN and _is_int(tail[1])
-          and isinstance(tail[2], (int, float)) and not isinstance(tail[2], bool))
+    ok = (isinstance(tail, (list, tuple)) and len(tail) == 3 and is_int(tail[0])
+          and 0 <= tail[0] <= MT_KEY_LEN and is_int(tail[1]) and is_number(tail[2]))
     if not ok:
         raise ValueError(f"{what} must be [pos, has_gauss, cached_gaussian]")
     key = np.asarray(key) if key is not None else None
@@ -67,8 +68,3 @@ def rng_from_state(key, tail, what="random_state"):
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{what} is invalid ({exc})") from None
     return rng
-
-
-
-def _is_int(x):
-    return isinstance(x, int) and not isinstance(x, bool)

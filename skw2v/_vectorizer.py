@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._aggregate import AGGREGATIONS, aggregate, sif_common_component
 from ._analyzer import DEFAULT_TOKEN_PATTERN, build_analyzer, check_corpus
+from ._checks import is_int, is_number
 from ._corpus import encode, encode_known, read_corpus
 from ._device import parse_device, resolve_device, to_numpy
 from ._engines import TrainingTables, engine_class
@@ -363,7 +364,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             vocab, syn0, syn1neg, sif, rng,
             loss_curve=list(loss_curve) + [float(s.mean_loss) for s in history],
             n_words_trained=trained + sum(s.effective_words for s in history),
-            corpus_total_words=total_words))
+            corpus_total_words=total_words), vocab)
 
     # ------------------------------------------------------------ fitted state
     def _get_fitted_state(self):
@@ -373,14 +374,15 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                              self.sif_component_, self._random_state, self.loss_curve_,
                              self.n_words_trained_, self.corpus_total_words_)
 
-    def _set_fitted_state(self, state):
+    def _set_fitted_state(self, state, vocab=None):
         """Check ``state`` (as :meth:`_get_fitted_state` returns it) and make it the fit.
 
         Everything is checked and built first, then swapped in with one dict
         update, so a bad state (ValueError naming what is wrong) or any other
-        failure leaves the estimator as it was.
+        failure leaves the estimator as it was. ``vocab`` is the Vocabulary the
+        state's words come from, when the caller already has it (a fit).
         """
-        self.__dict__.update(_fitted_attributes(state, self.vector_size))
+        self.__dict__.update(_fitted_attributes(state, self.vector_size, vocab))
 
     # --------------------------------------------------------------- transform
     def transform(self, X):
@@ -523,37 +525,27 @@ def _fitted_state(vocab, vectors, syn1neg, sif_component, rng, loss_curve, n_wor
     }
 
 
-def _fitted_attributes(state, dim):
-    """The estimator's fitted attributes from a state; ValueError naming what is inconsistent."""
-    words = state["words"]
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-        raise ValueError("words must be a list of strings")
-    n = len(words)
-    rare_words = state["rare_words"]
-    if not isinstance(rare_words, list) or not all(isinstance(w, str) for w in rare_words):
-        raise ValueError("rare_words must be a list of strings")
-    rare_counts = _checked(state, "rare_counts", np.int64, (len(rare_words),))
-    rare = dict(zip(rare_words, rare_counts.tolist()))
-    if len(rare) != len(rare_words) or not rare.keys().isdisjoint(words):
-        raise ValueError("rare_words repeats a word or overlaps the vocabulary")
+def _fitted_attributes(state, dim, vocab=None):
+    """The estimator's fitted attributes from a state; ValueError naming what is inconsistent.
+
+    ``vocab``: the Vocabulary the state's words and counts come from, when the caller
+    has it (a fit), so that it is used as it is instead of being rebuilt from the lists.
+    """
+    if vocab is None:
+        vocab = _vocabulary(state)
+    n = len(vocab)
     curve = state["loss_curve"]
-    if not isinstance(curve, list) or not all(_is_number(x) for x in curve):
+    if not isinstance(curve, list) or not all(is_number(x) for x in curve):
         raise ValueError("loss_curve must be a list of numbers")
     for key in ("n_words_trained", "corpus_total_words"):
-        if not _is_int(state[key]) or state[key] < 0:
+        if not is_int(state[key]) or state[key] < 0:
             raise ValueError(f"{key} must be a non-negative integer")
     vectors = _checked(state, "vectors", np.float32, (n, dim))
     syn1neg = _checked(state, "syn1neg", np.float32, (n, dim))
-    counts = _checked(state, "counts", np.int64, (n,))
     sif = state["sif_component"]
     if sif is not None:
         sif = _checked(state, "sif_component", np.float32, (dim,))
     rng = rng_from_state(state["random_state_key"], state["random_state"])
-    vocab = Vocabulary(list(words), counts, rare)
-    if len(vocab.key_to_index) != n:
-        seen = set()
-        dup = next(w for w in words if w in seen or seen.add(w))
-        raise ValueError(f"bad vocabulary (words must be unique; {dup!r} appears more than once)")
     return {
         "_vocab": vocab,
         "wv_": KeyedVectors._from_vocabulary(vocab.index_to_key, vocab.key_to_index, vectors,
@@ -568,6 +560,24 @@ def _fitted_attributes(state, dim):
     }
 
 
+def _vocabulary(state):
+    """The Vocabulary of a state's words, counts and rare words, checked."""
+    words, rare_words = state["words"], state["rare_words"]
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("words must be a list of strings")
+    if not isinstance(rare_words, list) or not all(isinstance(w, str) for w in rare_words):
+        raise ValueError("rare_words must be a list of strings")
+    counts = _checked(state, "counts", np.int64, (len(words),))
+    rare_counts = _checked(state, "rare_counts", np.int64, (len(rare_words),))
+    rare = dict(zip(rare_words, rare_counts.tolist()))
+    if len(rare) != len(rare_words) or not rare.keys().isdisjoint(words):
+        raise ValueError("rare_words repeats a word or overlaps the vocabulary")
+    try:
+        return Vocabulary(list(words), counts, rare)
+    except ValueError as exc:  # a repeated word
+        raise ValueError(f"bad vocabulary ({exc})") from None
+
+
 def _checked(state, name, dtype, shape):
     a = state[name]
     if not isinstance(a, np.ndarray) or a.dtype != dtype or a.shape != shape:
@@ -579,14 +589,6 @@ def _checked(state, name, dtype, shape):
     if a.dtype.kind == "i" and a.size and a.min() < 0:
         raise ValueError(f"{name!r} contains negative counts")
     return a
-
-
-def _is_int(x):
-    return isinstance(x, Integral) and not isinstance(x, bool)
-
-
-def _is_number(x):
-    return isinstance(x, Real) and not isinstance(x, bool)
 
 
 def init_input_vectors(rng, n_words, dim):

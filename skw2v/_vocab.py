@@ -32,6 +32,7 @@ class Vocabulary:
     def __post_init__(self):
         self.counts = np.asarray(self.counts, dtype=np.int64)
         self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+        check_unique(self.index_to_key, self.key_to_index)
 
     def __len__(self):
         return len(self.index_to_key)
@@ -97,6 +98,14 @@ class Vocabulary:
         """int32 array mapping positions in ``words`` to vocabulary ids (-1 if absent)."""
         get = self.key_to_index.get
         return np.fromiter((get(w, -1) for w in words), dtype=np.int32, count=len(words))
+
+
+def check_unique(index_to_key, key_to_index):
+    """Raise ValueError naming the first repeated word when the mapping lost one."""
+    if len(key_to_index) != len(index_to_key):
+        seen = set()
+        dup = next(w for w in index_to_key if w in seen or seen.add(w))
+        raise ValueError(f"words must be unique; {dup!r} appears more than once")
 
 
 def select_words(counts, min_count, max_vocab_size):

@@ -32,23 +32,7 @@ _WARN_LEVEL = 6
 def write_word2vec(path, keys, vectors, binary=False, write_header=True):
     """Write `keys` and their `vectors` in the C tool's format, byte for byte as gensim does.
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Destination; compressed by its extension (see :func:`skw2v._io.open_file`).
-    keys : sequence of str
-        One word per row of `vectors`.
-    vectors : ndarray of shape (len(keys), vector_size), float32
-        The vectors.
-    binary : bool, default=False
-        Binary rows (``word`` + space + little-endian float32) instead of text rows.
-    write_header : bool, default=True
-        Write the ``"n_words vector_size"`` first line (False gives GloVe's layout).
-
-    Raises
-    ------
-    ValueError
-        If a key is empty or contains a space or newline, which the format cannot hold.
+    The parameters and errors are those of :meth:`KeyedVectors.save_word2vec_format`.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     for key in keys:
@@ -74,31 +58,11 @@ def write_word2vec(path, keys, vectors, binary=False, write_header=True):
 
 def read_word2vec(path, binary=False, limit=None, encoding="utf8", unicode_errors="strict",
                   no_header=False):
-    """Read a file in the C tool's format (or GloVe's, with `no_header`).
+    """Read a file in the C tool's format (or GloVe's, with `no_header`): ``(keys, vectors)``.
 
-    Repeated words keep their first vector, with a warning, as in gensim.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Source; gzip, bz2 and xz are detected from the content.
-    binary : bool, default=False
-        The file has binary rows.
-    limit : int >= 0 or None, default=None
-        Read only the first `limit` vectors.
-    encoding : str, default="utf8"
-        Encoding of the words.
-    unicode_errors : str, default="strict"
-        How to handle words that are not valid in `encoding`.
-    no_header : bool, default=False
-        The text file has no ``"n_words vector_size"`` line (GloVe).
-
-    Returns
-    -------
-    keys : list of str
-        The words, unique, in file order.
-    vectors : ndarray of shape (len(keys), vector_size), float32
-        Their vectors.
+    ``keys`` are the words, unique, in file order (a repeated word keeps its first vector,
+    with a warning, as in gensim); ``vectors`` their float32 rows. The parameters are those
+    of :meth:`KeyedVectors.load_word2vec_format`.
     """
     if no_header and binary:
         raise ValueError("no_header is only supported for text files")
