@@ -64,7 +64,8 @@ def compression_of(path):
     Returns
     -------
     str or None
-        Decided by the first bytes. A legacy ``.lzma`` file (no magic
+        Decided by the first bytes of a regular file (a pipe or device is read as
+        it is). A legacy ``.lzma`` file (no magic
         number) is recognised by its extension and a valid header, and
         reported as ``"xz"`` (the same module reads both).
 
@@ -77,6 +78,8 @@ def compression_of(path):
     >>> compression_of(path)
     'gzip'
     """
+    if not os.path.isfile(path):
+        return None  # a pipe or device: reading its first bytes would consume them
     with open(path, "rb") as f:
         head = f.read(32)
     for magic, name, _ in _MAGIC:

@@ -3,6 +3,7 @@
 import bz2
 import gzip
 import lzma
+import os
 import re
 
 import numpy as np
@@ -201,3 +202,29 @@ def test_compressed_evaluation_files(tmp_path, kv):
     bz = _compressed(tmp_path, "WORDSIM.TSV.BZ2", "bz2", pairs)
     assert evaluate_word_analogies(kv, xz) == evaluate_word_analogies(kv, analogies)
     assert evaluate_word_pairs(kv, bz) == evaluate_word_pairs(kv, pairs)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_as_it_is_without_losing_its_first_bytes(tmp_path):
+    """Sniffing a pipe would consume its first bytes (and reopening it would wait forever)."""
+    import threading
+
+    fifo = tmp_path / "pairs.fifo"
+    os.mkfifo(fifo)
+    text = "# a comment line\nking\tqueen\t8.5\n" * 50
+
+    def feed():
+        with open(fifo, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def read():
+        with open_file(fifo, "rt", encoding="utf-8") as f:
+            got.append(f.read())
+
+    got = []
+    threads = [threading.Thread(target=job, daemon=True) for job in (feed, read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert got == [text]  # not a hang, not a text missing its first bytes
