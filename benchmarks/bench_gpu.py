@@ -29,6 +29,8 @@ if ROOT not in sys.path:
 from skw2v import CBOWVectorizer, evaluate_word_analogies, evaluate_word_pairs  # noqa: E402
 from skw2v.datasets import make_zipf_corpus  # noqa: E402
 
+from corpora import gensim_test_data  # noqa: E402  (benchmarks/ is on the path as the script's folder)
+
 QUALITY = dict(alpha=0.05, window=5, negative=15, min_count=5, epochs=10, sample=0)
 
 
@@ -123,12 +125,9 @@ def speed(args):
 
 
 def quality_scores(wv, most_similar):
-    import gensim
-
-    data = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
-    ws = evaluate_word_pairs(wv, os.path.join(data, "wordsim353.tsv"))[1][0]
-    sl = evaluate_word_pairs(wv, os.path.join(data, "simlex999.txt"))[1][0]
-    analogy = evaluate_word_analogies(wv, os.path.join(data, "questions-words.txt"))[0]
+    ws = evaluate_word_pairs(wv, gensim_test_data("wordsim353.tsv"))[1][0]
+    sl = evaluate_word_pairs(wv, gensim_test_data("simlex999.txt"))[1][0]
+    analogy = evaluate_word_analogies(wv, gensim_test_data("questions-words.txt"))[0]
     near = [w for w, _ in most_similar("attacks", topn=100)]
     rank = near.index("bombings") + 1 if "bombings" in near else None
     return ws, sl, analogy, rank
@@ -138,12 +137,9 @@ def quality(args):
     if not _has_gensim():
         print("\n(quality skipped: gensim's test data is not installed)")
         return
-    import gensim
     from skw2v import KeyedVectors
 
-    path = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data",
-                        "lee_background.cor")
-    with open(path, encoding="utf-8") as f:
+    with open(gensim_test_data("lee_background.cor"), encoding="utf-8") as f:
         docs = f.read().splitlines()
     print("\n### Quality: lee_background.cor, gensim's sanity settings (10 epochs)\n")
     print("| system | WS353 ρ | SimLex ρ | analogy acc | rank of bombings for attacks | train s |")
