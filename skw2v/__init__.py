@@ -4,6 +4,7 @@ from ._corpus import LineCorpus
 from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
 from ._keyedvectors import KeyedVectors
 from ._sampler import UnigramSampler
+from ._show_versions import show_versions
 from ._vectorizer import CBOWVectorizer, load
 from ._version import __version__
 from ._vocab import Vocabulary
@@ -17,4 +18,5 @@ __all__ = [
     "evaluate_word_analogies",
     "evaluate_word_pairs",
     "load",
+    "show_versions",
 ]

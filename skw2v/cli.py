@@ -11,6 +11,7 @@ Examples
     skw2v evaluate model.skw2v --analogies questions-words.txt --pairs wordsim353.tsv
     skw2v export model.skw2v vectors.bin --binary
     skw2v demo
+    skw2v info
 
 Errors print one line, ``skw2v: error: ...``, and exit with status 1 (2 for usage errors).
 """
@@ -25,7 +26,7 @@ from typing import NamedTuple
 # The package is imported before this module anyway (python -m skw2v, the console script),
 # so the public API costs nothing more here; the package itself never imports cli.
 from . import (CBOWVectorizer, KeyedVectors, LineCorpus, evaluate_word_analogies,
-               evaluate_word_pairs, load)
+               evaluate_word_pairs, load, show_versions)
 from ._io import open_file
 from ._version import __version__
 
@@ -56,6 +57,7 @@ def build_parser():
     _add_evaluate(sub)
     _add_export(sub)
     _add_demo(sub)
+    _add_info(sub)
     return parser
 
 
@@ -254,6 +256,16 @@ def _add_demo(sub):
     p.set_defaults(func=cmd_demo)
 
 
+def _add_info(sub):
+    p = sub.add_parser("info", help="versions, CUDA driver and devices (for bug reports)",
+                       description="Print the versions of skw2v, Python and the dependencies "
+                                   "(CuPy and numba-cuda included), the CUDA driver, the "
+                                   "CUDA devices and whether numba's CUDA simulator is on, "
+                                   "as skw2v.show_versions() does. Paste it into bug "
+                                   "reports.")
+    p.set_defaults(func=cmd_info)
+
+
 # ----------------------------------------------------------------------------- helpers
 def _read_corpus(path):
     if path == "-":
@@ -448,6 +460,11 @@ def _demo_classification(args):
     print(f"   {len(docs)} documents, {n_topics} topics: 5-fold accuracy "
           f"{100 * scores.mean():.1f}% +/- {100 * scores.std():.1f} (chance "
           f"{100 / n_topics:.0f}%) in {time.perf_counter() - start:.1f} s")
+
+
+def cmd_info(args):
+    show_versions()
+    return 0
 
 
 # ----------------------------------------------------------------------------- entry point

@@ -28,7 +28,7 @@ QUESTIONS = gensim_data("questions-words.txt")
 WORDSIM = gensim_data("wordsim353.tsv")
 TRAIN_OPTS = ["--vector-size", "20", "--epochs", "2", "--min-count", "5", "-j", "1",
               "--seed", "0"]
-COMMANDS = ["train", "similar", "analogy", "evaluate", "export", "demo"]
+COMMANDS = ["train", "similar", "analogy", "evaluate", "export", "demo", "info"]
 # warnings a real process prints on stderr: all but the categories Python ignores by default
 QUIET_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
 
@@ -359,3 +359,16 @@ def test_demo():
     assert re.search(r"[\d,]+ words/s", text)
     classify = re.search(r"5-fold accuracy ([\d.]+)% .*chance 20%", text)
     assert classify and float(classify[1]) > 60, text
+
+
+# ------------------------------------------------------------------ info
+def test_info():
+    """The report of skw2v.show_versions() (whose content test_show_versions.py checks)."""
+    from skw2v._show_versions import _format_versions, _get_versions_info
+
+    result = skw2v("info")
+    assert_ok(result)
+    assert result.err == ""
+    assert result.out == _format_versions(_get_versions_info())
+    assert f"skw2v: {__version__}" in result.out
+    assert "CUDA simulator: " in result.out
