@@ -1,10 +1,13 @@
 """Device selection: the one module that imports CuPy.
 
 Everything else receives an array module ``xp`` (numpy or cupy) from here.
+Under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) a GPU device is
+simulated: ``xp`` is numpy and the CUDA kernels run on the CPU.
 """
 
 import re
 
+import numba
 import numpy as np
 
 _GPU_HINT = ("Install the GPU extra (pip install 'skw2v[gpu]', which brings CuPy) on a "
@@ -41,17 +44,25 @@ def gpu_available():
         return False
 
 
+def cuda_simulated():
+    """True when numba's CUDA simulator stands in for a GPU (``NUMBA_ENABLE_CUDASIM=1``)."""
+    return bool(numba.config.ENABLE_CUDASIM)
+
+
 def resolve_device(device):
-    """Return ``(xp, device_index)`` for a device string.
+    """Return ``(xp, device_index)`` for a device string; ``device_index`` is None on the CPU.
 
     ``"auto"`` picks the GPU when usable and the CPU otherwise; ``"gpu"`` or
-    ``"cuda:N"`` without CuPy or a device raise with what to install.
+    ``"cuda:N"`` without CuPy or a device raise with what to install. Under
+    the CUDA simulator a GPU device is ``(numpy, N)``.
     """
     kind, index = parse_device(device)
     if kind == "auto":
         kind, index = ("gpu", 0) if gpu_available() else ("cpu", None)
     if kind == "cpu":
         return np, None
+    if cuda_simulated():
+        return np, index
     cupy = _import_cupy(device)
     try:
         n_devices = cupy.cuda.runtime.getDeviceCount()

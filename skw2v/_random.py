@@ -1,11 +1,17 @@
 """Random numbers: per-thread generators inside numba kernels, RandomState as plain data.
 
-A kernel owns one 64-bit state (xorshift64*), passed in and returned, so
+A CPU kernel owns one 64-bit state (xorshift64*), passed in and returned, so
 threads never share generator state and a seed fixes a chunk's draws.
+
+The GPU engine and its CPU reference use counter-based draws instead
+(:func:`word_key`, :func:`counter_draw`): a draw is a pure function of the
+seed, the word's global position and a counter, so it does not depend on
+which warp trains the word, or when.
 """
 
 import numba
 import numpy as np
+from numba.extending import register_jitable
 
 from ._checks import is_int, is_number
 
@@ -68,3 +74,40 @@ def rng_from_state(key, tail, what="random_state"):
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{what} is invalid ({exc})") from None
     return rng
+
+
+# Counter-based draws. 32-bit values are held in uint64 so that no product
+# overflows: numpy scalars and arrays, CuPy arrays, numba and CUDA device code
+# then all compute the same bits (and numpy raises no overflow warnings in
+# numba's CUDA simulator).
+M32 = np.uint64(0xFFFFFFFF)
+_GOLDEN32 = np.uint64(0x9E3779B9)
+_LB1 = np.uint64(0x7FEB352D)
+_LB2 = np.uint64(0x846CA68B)
+_S15 = np.uint64(15)
+_S16 = np.uint64(16)
+
+
+@register_jitable
+def mix32(x):
+    """A bijection of 32-bit values with good avalanche (Wellons' "lowbias32")."""
+    x = x ^ (x >> _S16)
+    x = (x * _LB1) & M32
+    x = x ^ (x >> _S15)
+    x = (x * _LB2) & M32
+    return x ^ (x >> _S16)
+
+
+@register_jitable
+def word_key(seed, position):
+    """The key of the word at global ``position`` (uint64) under a 32-bit ``seed`` (uint64).
+
+    Distinct positions below 2**32 get distinct keys for a given seed.
+    """
+    return mix32(mix32((position & M32) ^ seed) ^ (position >> _S32))
+
+
+@register_jitable
+def counter_draw(key, counter):
+    """Draw number ``counter`` (uint64) of a word: 32 uniform random bits (in a uint64)."""
+    return mix32(key ^ ((counter * _GOLDEN32) & M32))

@@ -10,16 +10,20 @@ that one body serves all of them.
 
 from typing import NamedTuple
 
+from numba.extending import register_jitable
 
+
+@register_jitable
 def linear_alpha(alpha, step, min_alpha, words_done):
     """Learning rate after ``words_done`` words: ``max(alpha - step * words_done, min_alpha)``.
 
     Works elementwise on numpy and CuPy arrays, and on scalars in Python,
     numba and CUDA device code (the select is arithmetic, not a branch).
+    The select multiplies by booleans, not by ``1 - below``: an integer
+    there would turn float32 device code into float64.
     """
     rate = alpha - step * words_done
-    below = rate < min_alpha
-    return rate * (1 - below) + min_alpha * below
+    return rate * (rate >= min_alpha) + min_alpha * (rate < min_alpha)
 
 
 class Schedule(NamedTuple):
@@ -39,6 +43,11 @@ class Schedule(NamedTuple):
     def position(self, epoch, word):
         """Global position of corpus word ``word`` in epoch ``epoch``."""
         return epoch * self.words_per_epoch + word
+
+    def origin(self, words_done):
+        """The unclamped rate at ``words_done``: ``linear_alpha(origin(n), step, min_alpha, p)``
+        is the rate of global position ``n + p`` (kernels count ``p`` from a block's start)."""
+        return self.alpha - self.step * words_done
 
     def alpha_at(self, words_done):
         """Learning rate after ``words_done`` words of training (scalar or array)."""

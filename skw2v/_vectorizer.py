@@ -64,15 +64,21 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     min_alpha : float, default=1e-4
         Learning rate reached at the end of training (linear decay).
     solver : {"auto", "hogwild", "minibatch"}, default="auto"
-        ``"hogwild"``: word2vec's per-word lock-free SGD on CPU threads;
-        ``"minibatch"``: the vectorized layered formulation on numpy or CuPy.
-        ``"auto"`` picks hogwild on the CPU and minibatch on a GPU.
+        ``"hogwild"``: word2vec's per-word lock-free SGD, on CPU threads or,
+        with a GPU ``device``, as a CUDA kernel (one warp per segment of a
+        document, thousands of segments at once); ``"minibatch"``: the
+        textbook's vectorized layered formulation on numpy or CuPy.
+        ``"auto"`` is hogwild.
     optimizer : {"sgd", "adam"}, default="sgd"
         Optimizer of the minibatch solver.
     batch_size : int or "auto", default="auto"
         Target words per minibatch step.
     device : str, default="cpu"
-        ``"cpu"``, ``"gpu"`` (CUDA device 0), ``"cuda:N"`` or ``"auto"``.
+        ``"cpu"``, ``"gpu"`` (CUDA device 0), ``"cuda:N"`` or ``"auto"``
+        (the GPU when CuPy sees one). A GPU needs CuPy and numba-cuda
+        (``pip install 'skw2v[gpu]'``). With ``NUMBA_ENABLE_CUDASIM=1`` the
+        GPU kernels run in numba's CUDA simulator on numpy arrays instead
+        (slow: for tests and kernel work).
     n_jobs : int or None, default=-1
         CPU training threads; -1 uses all cores. Only ``n_jobs=1`` with a
         fixed ``random_state`` is bit-reproducible.
@@ -324,12 +330,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _solver_and_xp(self):
         xp, device_index = resolve_device(self.device)
-        solver = self.solver
-        if solver == "auto":
-            solver = "hogwild" if xp is np else "minibatch"
-        if solver == "hogwild" and xp is not np:
-            raise ValueError("solver='hogwild' runs on the CPU only; use solver='minibatch' "
-                             "(or 'auto') with a GPU device.")
+        solver = "hogwild" if self.solver == "auto" else self.solver
         return solver, xp, device_index
 
     def _train(self, corpus, vocab, syn0, syn1neg, rng):
@@ -337,15 +338,17 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         solver, xp, device_index = self._solver_and_xp()
         tables = TrainingTables(vocab.keep_probs(self.sample),
                                 *alias_table(vocab.counts, self.ns_exponent))
-        engine = engine_class(solver)(corpus, tables, syn0, syn1neg, window=self.window,
-                                      negative=self.negative, random_state=rng,
-                                      **self._engine_options(solver, xp, device_index))
+        engine = engine_class(solver, gpu=device_index is not None)(
+            corpus, tables, syn0, syn1neg, window=self.window, negative=self.negative,
+            random_state=rng, **self._engine_options(solver, xp, device_index))
         schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
         return run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
                           owner=self)
 
     def _engine_options(self, solver, xp, device_index):
         """The keyword options of the chosen engine, from the estimator's parameters."""
+        if solver == "hogwild" and device_index is not None:
+            return {"xp": xp, "device_index": device_index}
         if solver == "hogwild":
             return {"n_threads": effective_n_jobs(self.n_jobs)}
         return {"batch_size": self.batch_size, "optimizer": self.optimizer, "xp": xp,

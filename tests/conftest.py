@@ -1,6 +1,11 @@
 import os
 
-import pytest
+# CUDA kernels run in numba's CUDA simulator in this suite (set before numba is
+# imported): CI has no GPU. On a GPU machine run the `gpu` tests on the device
+# with NUMBA_ENABLE_CUDASIM=0 python -m pytest -m gpu.
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
+import pytest  # noqa: E402
 
 GENSIM_DATA = None
 try:
@@ -54,3 +59,14 @@ def kv(gkv):
     from skw2v import KeyedVectors
 
     return KeyedVectors(gkv.index_to_key, gkv.vectors)
+
+
+def real_gpu():
+    """True when CuPy sees a CUDA device and the simulator is off (NUMBA_ENABLE_CUDASIM=0)."""
+    from skw2v._device import cuda_simulated, gpu_available
+
+    return not cuda_simulated() and gpu_available()
+
+
+needs_gpu = pytest.mark.skipif(not real_gpu(), reason="needs CuPy, a CUDA device and "
+                               "NUMBA_ENABLE_CUDASIM=0 (the suite simulates CUDA by default)")

@@ -29,6 +29,12 @@ def fake_cupy(count):
         getDeviceCount=get_device_count)))
 
 
+@pytest.fixture(autouse=True)
+def no_simulator(monkeypatch):
+    """The suite runs with numba's CUDA simulator on; these tests are about real devices."""
+    monkeypatch.setattr("skw2v._device.cuda_simulated", lambda: False)
+
+
 @pytest.fixture
 def no_cupy(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)
@@ -175,3 +181,11 @@ def test_to_numpy_does_not_call_get_on_numpy_subclasses():
     a = np.arange(3).view(WithGet)
     out = to_numpy(a)
     assert type(out) is np.ndarray and np.shares_memory(out, a)  # a view, not a copy
+
+
+@pytest.mark.parametrize("device, index", [("gpu", 0), ("cuda:2", 2)])
+def test_the_cuda_simulator_stands_in_for_a_gpu_on_numpy(monkeypatch, no_cupy, device, index):
+    monkeypatch.setattr("skw2v._device.cuda_simulated", lambda: True)
+    assert resolve_device(device) == (np, index)
+    assert resolve_device("cpu") == (np, None)
+    assert resolve_device("auto") == (np, None)  # "auto" takes real GPUs only

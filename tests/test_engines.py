@@ -13,6 +13,7 @@ import pytest
 from skw2v import CBOWVectorizer
 from skw2v._corpus import EncodedCorpus
 from skw2v._engines import ChunkTally, Engine, TrainingTables, engine_class
+from skw2v._engines.cuda import CudaHogwildEngine
 from skw2v._engines.hogwild import HogwildEngine
 from skw2v._engines.minibatch import MinibatchEngine
 from skw2v._schedule import Schedule, linear_alpha
@@ -25,22 +26,29 @@ ENGINES = {
     "hogwild-2-threads": lambda *a, **kw: HogwildEngine(*a, **kw, n_threads=2, chunk_words=64),
     "minibatch-sgd": lambda *a, **kw: MinibatchEngine(*a, **kw, batch_size=32, optimizer="sgd",
                                                       xp=np, device_index=None),
+    # the GPU engine with its CPU reference in place of the kernel (small blocks: many launches)
+    "gpu-reference-1": lambda *a, **kw: CudaHogwildEngine(*a, **kw, xp=np, device_index=0,
+                                                          block_words=100, concurrency=1,
+                                                          reference=True),
+    "gpu-reference-64": lambda *a, **kw: CudaHogwildEngine(*a, **kw, xp=np, device_index=0,
+                                                           block_words=100, concurrency=64,
+                                                           reference=True),
 }
 
 
-def probe_setup():
-    a = 1 + 2 * np.arange(N_DOCS)
+def probe_setup(n_docs=N_DOCS):
+    a = 1 + 2 * np.arange(n_docs)
     ids = np.stack([a, a + 1], axis=1).ravel().astype(np.int32)
-    corpus = EncodedCorpus(ids, np.arange(0, 2 * N_DOCS + 1, 2, dtype=np.int64))
-    n_words = 2 * N_DOCS + 1
+    corpus = EncodedCorpus(ids, np.arange(0, 2 * n_docs + 1, 2, dtype=np.int64))
+    n_words = 2 * n_docs + 1
     tables = TrainingTables(np.ones(n_words, np.float32), np.zeros(n_words, np.float32),
                             np.full(n_words, SINK, np.int32))  # every draw is the sink
     syn0 = np.random.RandomState(0).uniform(0.5, 1.0, (n_words, DIM)).astype(np.float32)
     return corpus, tables, syn0, np.zeros_like(syn0)
 
 
-def probed_rates(make, epoch, schedule, ranges):
-    corpus, tables, syn0, syn1neg = probe_setup()
+def probed_rates(make, epoch, schedule, ranges, n_docs=N_DOCS):
+    corpus, tables, syn0, syn1neg = probe_setup(n_docs)
     start = syn0.copy()
     engine = make(corpus, tables, syn0, syn1neg, window=1, negative=1,
                   random_state=np.random.RandomState(1))
@@ -48,7 +56,7 @@ def probed_rates(make, epoch, schedule, ranges):
     for lo, hi in ranges:
         engine.train(epoch, lo, hi, schedule, tallies.append)
     engine.finalize()
-    a = 1 + 2 * np.arange(N_DOCS)
+    a = 1 + 2 * np.arange(n_docs)
     rates = (syn1neg[a] / (0.5 * start[a + 1])).mean(axis=1)
     return rates, tallies
 
@@ -65,6 +73,18 @@ def test_every_engine_trains_at_the_schedule_rates(name, ranges):
     assert sum(t.words for t in tallies) == 2 * N_DOCS
     assert sum(t.effective_words for t in tallies) == 2 * N_DOCS
     assert sum(t.examples for t in tallies) == 2 * N_DOCS
+
+
+def test_the_gpu_kernel_trains_at_the_schedule_rates_in_the_simulator():
+    """The probe on the real kernel source (numba's CUDA simulator: a few documents)."""
+    n_docs = 12
+    schedule = Schedule(alpha=0.05, min_alpha=0.002, words_per_epoch=2 * n_docs, epochs=3)
+    make = lambda *a, **kw: CudaHogwildEngine(*a, **kw, xp=np, device_index=0,  # noqa: E731
+                                              block_words=10)
+    rates, tallies = probed_rates(make, 2, schedule, [(0, 5), (5, n_docs)], n_docs)
+    expected = schedule.alpha_at(schedule.position(2, 2 * np.arange(n_docs)))
+    np.testing.assert_allclose(rates, expected, rtol=2e-5)
+    assert sum(t.examples for t in tallies) == 2 * n_docs and len(tallies) >= 3
 
 
 def test_the_rate_formula_is_one_function_for_scalars_and_arrays():
@@ -116,10 +136,11 @@ def test_run_epochs_stops_on_non_finite_weights():
     assert engine.finalized == 0
 
 
-@pytest.mark.parametrize("solver, cls", [("hogwild", HogwildEngine),
-                                         ("minibatch", MinibatchEngine)])
-def test_solvers_map_to_engines_of_the_interface(solver, cls):
-    assert engine_class(solver) is cls and issubclass(cls, Engine)
+@pytest.mark.parametrize("solver, gpu, cls", [
+    ("hogwild", False, HogwildEngine), ("hogwild", True, CudaHogwildEngine),
+    ("minibatch", False, MinibatchEngine), ("minibatch", True, MinibatchEngine)])
+def test_solvers_map_to_engines_of_the_interface(solver, gpu, cls):
+    assert engine_class(solver, gpu) is cls and issubclass(cls, Engine)
 
 
 @pytest.mark.parametrize("solver", ["hogwild", "minibatch"])

@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import gensim_data
+from conftest import gensim_data, needs_gpu
 
 from skw2v import CBOWVectorizer, evaluate_word_analogies, evaluate_word_pairs
 from skw2v._device import gpu_available
@@ -12,7 +12,6 @@ from skw2v._engines.minibatch import SGD, CBOWModel, LazyAdam, scatter_rows
 
 SANITY = dict(alpha=0.05, window=5, negative=15, min_count=5, epochs=10, sample=0, n_jobs=1)
 
-needs_gpu = pytest.mark.skipif(not gpu_available(), reason="needs CuPy and a CUDA device")
 
 
 class FixedSampler:
@@ -173,7 +172,8 @@ def test_adam_trains(lee_docs):
     assert np.isfinite(vec.wv_.vectors).all()
 
 
-def test_gpu_without_cupy_says_what_to_install():
+def test_gpu_without_cupy_says_what_to_install(monkeypatch):
+    monkeypatch.setattr("skw2v._device.cuda_simulated", lambda: False)
     if gpu_available():
         pytest.skip("a GPU is available here")
     docs = [["a", "b", "c", "a", "b"]] * 10
@@ -260,13 +260,14 @@ def fake_gpu(monkeypatch):
 
 @pytest.mark.slow
 def test_cupy_code_path_on_numpy_passes_the_sanity_test(lee_docs, fake_gpu):
-    vec = CBOWVectorizer(device="gpu", random_state=0, **SANITY).fit(lee_docs)
+    vec = CBOWVectorizer(solver="minibatch", device="gpu", random_state=0, **SANITY).fit(lee_docs)
     assert "bombings" in [w for w, _ in vec.most_similar("attacks", topn=50)]
     assert type(vec.wv_.vectors) is np.ndarray and np.isfinite(vec.wv_.vectors).all()
 
 
 def test_cupy_code_path_adam_on_numpy(lee_docs, fake_gpu):
-    vec = CBOWVectorizer(device="gpu", optimizer="adam", alpha=0.01, batch_size=100,
-                         window=5, negative=5, min_count=5, epochs=2, random_state=0)
+    vec = CBOWVectorizer(solver="minibatch", device="gpu", optimizer="adam", alpha=0.01,
+                         batch_size=100, window=5, negative=5, min_count=5, epochs=2,
+                         random_state=0)
     vec.fit(lee_docs[:150])
     assert vec.loss_curve_[1] < vec.loss_curve_[0] and np.isfinite(vec.wv_.vectors).all()

@@ -108,9 +108,15 @@ class Env:
         cupy = types.ModuleType("cupy")
         cupy.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=count))
         self.monkeypatch.setitem(sys.modules, "cupy", cupy)
+        self.real_devices()
 
     def no_cupy(self):
         self.monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy -> ImportError
+        self.real_devices()
+
+    def real_devices(self):
+        """Resolve devices as without numba's CUDA simulator (which the suite turns on)."""
+        self.monkeypatch.setattr("skw2v._device.cuda_simulated", lambda: False)
 
 
 def _warns_then(func, *args):
@@ -223,8 +229,6 @@ CASES = [
      RuntimeError, r"no usable CUDA device.*pip install"),
     ("cuda-index-too-high", lambda e: (e.fake_cupy(1), e.vec(device="cuda:3").fit(DOCS)),
      ValueError, r"only 1 CUDA device"),
-    ("hogwild-on-gpu", lambda e: (e.fake_cupy(1), e.vec(device="gpu", solver="hogwild").fit(DOCS)),
-     ValueError, r"hogwild.*CPU only"),
     # parameter combinations _parameter_constraints cannot express
     ("n_jobs-zero", lambda e: e.vec(n_jobs=0).fit(DOCS), InvalidParameterError, r"n_jobs.*Got 0"),
     ("min_alpha-above-alpha", lambda e: e.vec(alpha=0.01, min_alpha=0.1).fit(DOCS),
@@ -333,6 +337,7 @@ def test_bad_input_table(fitted, monkeypatch, tmp_path, action, exc, pattern):
 
 def test_device_errors_come_before_the_input_is_read(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr("skw2v._device.cuda_simulated", lambda: False)
     consumed = []
     gen = (consumed.append(d) or d for d in DOCS)
     with pytest.raises(ImportError):

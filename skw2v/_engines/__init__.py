@@ -3,8 +3,13 @@
 ======================= ============================================ =====================
 solver                  engine                                        module
 ======================= ============================================ =====================
-``"hogwild"``           word2vec's lock-free SGD, numba, CPU threads  :mod:`.hogwild`,
+``"hogwild"``, CPU      word2vec's lock-free SGD, numba, CPU threads  :mod:`.hogwild`,
                                                                       :mod:`.hogwild_kernel`
+``"hogwild"``, GPU      the same update, a numba-cuda kernel, one     :mod:`.cuda`,
+                        warp per segment, on CuPy arrays              :mod:`.cuda_kernel`,
+                                                                      :mod:`.segments`
+                                                                      (CPU reference:
+                                                                      :mod:`.segment_reference`)
 ``"minibatch"``         the textbook's layers, numpy or CuPy          :mod:`.minibatch`
 ======================= ============================================ =====================
 
@@ -14,8 +19,12 @@ solver                  engine                                        module
 from .base import ChunkTally, Engine, TrainingTables
 
 
-def engine_class(solver):
+def engine_class(solver, gpu=False):
     """The engine class of a resolved solver name (``"hogwild"`` or ``"minibatch"``)."""
+    if solver == "hogwild" and gpu:
+        from .cuda import CudaHogwildEngine
+
+        return CudaHogwildEngine
     if solver == "hogwild":
         from .hogwild import HogwildEngine
 
