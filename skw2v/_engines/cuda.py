@@ -22,7 +22,10 @@ from .base import ChunkTally, Engine, plan_chunks
 from .segments import SEGMENT_WORDS, plan_segments
 
 BLOCK_WORDS = 1 << 24  # 64 MiB of int32 ids a block; two blocks are on the device at once
-CONCURRENCY = 2048  # segments in flight (warps); see benchmarks/RESULTS.md for the quality
+_OOM_HINT = ("The GPU ran out of memory: the weights take {:.2f} GiB (two {} x {} float32 "
+             "matrices) and a block of {} words about 50 bytes a word while it is planned. Lower "
+             "vector_size or max_vocab_size, raise min_count, or use device='cpu'.")
+CONCURRENCY = 1024  # segments in flight (warps): quality holds at 1,024 and 2,048, not at 4,096 (RESULTS.md)
 
 
 class CudaHogwildEngine(Engine):
@@ -65,7 +68,7 @@ class CudaHogwildEngine(Engine):
             from .cuda_kernel import lanes_for, train_kernel  # numba.cuda loads for a GPU fit only
 
             self.kernel = train_kernel(lanes_for(syn0.shape[1]))
-        with self._device():
+        with self._device(), self._oom_guard():
             self.d_syn0, self.d_syn1neg = xp.asarray(syn0), xp.asarray(syn1neg)
             self.d_tables = type(tables)(*(xp.asarray(a) for a in tables))
         self.loader = BlockLoader(xp, corpus.ids)
@@ -78,7 +81,7 @@ class CudaHogwildEngine(Engine):
         offsets = self.corpus.offsets
         bounds = plan_chunks(offsets, self.block_words, doc_lo, doc_hi)
         blocks = list(zip(bounds[:-1], bounds[1:]))
-        with self._device():
+        with self._device(), self._oom_guard():
             spans = [(int(offsets[lo]), int(offsets[hi])) for lo, hi in blocks]
             for (lo, hi), ids in zip(blocks, self.loader.blocks(spans)):
                 local = self.xp.asarray(offsets[lo:hi + 1] - offsets[lo])
@@ -115,6 +118,15 @@ class CudaHogwildEngine(Engine):
             if dev is not host:
                 with self._device():
                     host[...] = dev.get()
+
+    @contextlib.contextmanager
+    def _oom_guard(self):
+        try:
+            yield
+        except MemoryError as err:  # cupy's OutOfMemoryError is a MemoryError
+            n, dim = self.syn0.shape
+            raise MemoryError(_OOM_HINT.format(2 * self.syn0.nbytes / 2**30, n, dim,
+                                               self.block_words)) from err
 
     def _device(self):
         if self.xp is np:
