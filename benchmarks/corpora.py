@@ -21,7 +21,9 @@ Two corpora (see the project's shared BENCHMARKS.md):
   :func:`skw2v.datasets.make_zipf_corpus` (Zipf tokens, ~71k words, sentences
   of 1,000 tokens), cached as ``zipf_<n_tokens>.txt`` for the end-to-end runs.
 
-Run ``python benchmarks/corpora.py`` to build the caches and print the sizes.
+Run ``python benchmarks/corpora.py`` to build the caches and print the sizes;
+``--eval-files`` copies gensim's analogy, WS353 and SimLex-999 files into
+``data/eval/`` for machines without gensim (``bench_gpu.py --eval-dir``).
 """
 
 import argparse
@@ -43,6 +45,7 @@ WORDNET_DIR = "/usr/share/wordnet"
 WORDNET_FILES = ("data.noun", "data.verb", "data.adj", "data.adv")
 BIBLE_RANGE = "Gen1:1-Rev22:21"
 ZIPF_TOKENS = 17_000_000
+EVAL_FILES = ("questions-words.txt", "wordsim353.tsv", "simlex999.txt")
 
 
 def gensim_test_data(name=""):
@@ -50,6 +53,20 @@ def gensim_test_data(name=""):
     import gensim
 
     return os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", name)
+
+
+def eval_dir(data_dir=DATA_DIR):
+    """Where ``--eval-files`` puts the evaluation files for machines without gensim."""
+    return os.path.join(data_dir, "eval")
+
+
+def copy_eval_files(data_dir=DATA_DIR):
+    """Copy gensim's questions-words.txt, wordsim353.tsv and simlex999.txt to :func:`eval_dir`."""
+    target = eval_dir(data_dir)
+    os.makedirs(target, exist_ok=True)
+    for name in EVAL_FILES:
+        shutil.copyfile(gensim_test_data(name), os.path.join(target, name))
+    return target
 
 
 def _analyzer():
@@ -213,10 +230,18 @@ def corpus_stats(token_lists, min_count=5):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", choices=["english", "zipf", "both"], default="both")
+    parser.add_argument("--corpus", choices=["english", "zipf", "both"], default=None,
+                        help="default: both, or none with --eval-files alone")
     parser.add_argument("--n-tokens", type=int, default=ZIPF_TOKENS, help="zipf corpus size")
     parser.add_argument("--force", action="store_true", help="rebuild the english cache")
+    parser.add_argument("--eval-files", action="store_true",
+                        help="copy gensim's analogy/WS353/SimLex files to data/eval/ (for "
+                        "machines without gensim)")
     args = parser.parse_args(argv)
+    if args.corpus is None and not args.eval_files:
+        args.corpus = "both"
+    if args.eval_files:
+        print(f"eval files: {copy_eval_files()}")
     if args.corpus in ("english", "both"):
         path = prepare_english(force=args.force)
         print(f"english: {path}")
