@@ -8,7 +8,8 @@ from conftest import gensim_data, needs_gpu
 
 from skw2v import CBOWVectorizer, evaluate_word_analogies, evaluate_word_pairs
 from skw2v._device import gpu_available
-from skw2v._engines.minibatch import SGD, CBOWModel, LazyAdam, scatter_rows
+from skw2v._engines.minibatch import (BATCH_AUTO_GPU, SGD, CBOWModel, LazyAdam,
+                                      auto_batch_size, scatter_rows)
 
 SANITY = dict(alpha=0.05, window=5, negative=15, min_count=5, epochs=10, sample=0, n_jobs=1)
 
@@ -271,3 +272,15 @@ def test_cupy_code_path_adam_on_numpy(lee_docs, fake_gpu):
                          random_state=0)
     vec.fit(lee_docs[:150])
     assert vec.loss_curve_[1] < vec.loss_curve_[0] and np.isfinite(vec.wv_.vectors).all()
+
+
+def test_auto_batch_size_stays_where_quality_holds():
+    # benchmarks/RESULTS.md "minibatch batch size vs quality": on english, batches up to
+    # 4096 keep batch 256's quality; 8192 loses ~1 analogy point and 0.02 WS353 and SimLex.
+    gpu = NumpyAsCuPy()
+    assert BATCH_AUTO_GPU == 4096
+    assert auto_batch_size(np, 10**6) == 256                # numpy: always 256
+    assert auto_batch_size(gpu, 1_815) == 256               # lee_background: floor
+    assert auto_batch_size(gpu, 22_061) == 22_061 // 8      # english: n_words // 8
+    assert auto_batch_size(gpu, 10**6) == 4096              # large vocabularies: the cap
+    assert all(256 <= auto_batch_size(gpu, n) <= 4096 for n in (0, 1, 10**4, 10**5, 10**7))
