@@ -357,9 +357,17 @@ def _english(notes):
 def measure(systems, docs, paths, args):
     """Runs alternating system by system; ``{label: [(train s, fit s, quality, n words)]}``."""
     runs = {s.label: [] for s in systems}
+    diverged = set()
     for repeat in range(args.repeats):
         for system in systems:
-            kv, train_s, fit_s = fit(system, docs, args)
+            if system.label in diverged:
+                continue
+            try:
+                kv, train_s, fit_s = fit(system, docs, args)
+            except FloatingPointError as err:  # a result too: e.g. too many segments in flight
+                log(f"run {repeat + 1}/{args.repeats} {system.label}: diverged ({err})")
+                diverged.add(system.label)
+                continue
             scores = quality(kv, paths) if paths else {}
             runs[system.label].append((train_s, fit_s, scores, len(kv)))
             log(f"run {repeat + 1}/{args.repeats} {system.label}: train {train_s:.2f} s, "
@@ -371,6 +379,9 @@ def summarize(runs, n_tokens, epochs):
     """Per system: words/s (fastest run), fastest train and fit s, median quality, vocab."""
     out = {}
     for label, results in runs.items():
+        if not results:
+            out[label] = {"diverged": True}
+            continue
         train_s = min(r[0] for r in results)
         out[label] = {"train_s": train_s, "fit_s": min(r[1] for r in results),
                       "words_per_s": n_tokens * epochs / max(train_s, 1e-9), "vocab": results[0][3],
@@ -386,11 +397,14 @@ def corpus_table(title, systems, summary, n_tokens, scored):
     rows = []
     for s in systems:
         r = summary[s.label]
+        if r.get("diverged"):
+            rows.append([s.label, s.device, "diverged", "", "", ""] + (["—"] * 3 if scored else []))
+            continue
         ratio = f"{r['words_per_s'] / base:.2f}x" if base else "—"
         row = [s.label, s.device, f"{r['train_s']:.2f}", f"{r['fit_s']:.2f}",
                f"{r['words_per_s']:,.0f}", ratio]
         rows.append(row + ([C.fmt(r.get(k), ".4f") for k in QUALITY] if scored else []))
-    vocab = next(iter(summary.values()))["vocab"] if summary else 0
+    vocab = max((r.get("vocab", 0) for r in summary.values()), default=0)
     return [f"#### {title}: {n_tokens:,} tokens, vocabulary {vocab:,} at min_count 5", "",
             *C.table(columns, rows), ""]
 

@@ -25,7 +25,7 @@ BLOCK_WORDS = 1 << 24  # 64 MiB of int32 ids a block; two blocks are on the devi
 _OOM_HINT = ("The GPU ran out of memory: the weights take {:.2f} GiB (two {} x {} float32 "
              "matrices) and a block of {} words about 50 bytes a word while it is planned. Lower "
              "vector_size or max_vocab_size, raise min_count, or use device='cpu'.")
-CONCURRENCY = 1024  # segments in flight (warps): quality holds at 1,024 and 2,048, not at 4,096 (RESULTS.md)
+CONCURRENCY = 1024  # segments in flight; quality holds up to 4,096, not at 8,192 (RESULTS.md)
 
 
 class CudaHogwildEngine(Engine):
