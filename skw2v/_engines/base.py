@@ -22,7 +22,9 @@ Contract
     nowhere else decide a rate. After each piece of work (a chunk, a block,
     a kernel launch) the engine calls ``report(ChunkTally(...))``; summing
     the tallies is the caller's job. Random draws come from the engine's
-    ``random_state``, consumed once per call.
+    ``random_state``: consumed once per call, or (counter-based engines such
+    as the GPU's) once at construction for a seed from which every draw is
+    a function of the word's global position.
 ``engine.weights()``
     ``(syn0, syn1neg)`` as the engine holds them (device arrays on a GPU);
     checked for finiteness after every epoch.
@@ -30,9 +32,10 @@ Contract
     Make the host ``syn0`` / ``syn1neg`` hold the trained weights (a no-op
     for engines that train the host arrays in place).
 
-The hogwild CPU engine (:mod:`.hogwild`) and the minibatch engine
-(:mod:`.minibatch`) implement it; a GPU engine or a round-based distributed
-trainer is one more implementation of the same four calls.
+The hogwild CPU engine (:mod:`.hogwild`), the GPU hogwild engine
+(:mod:`.cuda`) and the minibatch engine (:mod:`.minibatch`) implement it; a
+round-based distributed trainer is one more implementation of the same four
+calls.
 """
 
 from typing import NamedTuple

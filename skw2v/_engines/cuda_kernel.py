@@ -27,9 +27,8 @@ import numba
 import numpy as np
 from numba import cuda
 
-from .._random import word_key
 from .._schedule import linear_alpha
-from .segments import ONE, ZERO, negative_draw, sigmoid_and_loss, window_shrink
+from .segments import ONE, ZERO, sigmoid_and_loss, target_and_label, word_window
 
 WARP = 32
 SIMULATED = bool(numba.config.ENABLE_CUDASIM)
@@ -94,10 +93,7 @@ def _kernel_source(per_lane):
             lo_doc, hi_doc = doc_lo[seg], doc_hi[seg]
             for t in range(start[seg], end[seg]):
                 word = ids[t]
-                key = word_key(seed, pos_base + np.uint64(pos[t]))
-                shrink = window_shrink(key, window)
-                lo = max(lo_doc, t - window + shrink)
-                hi = min(hi_doc, t + window + 1 - shrink)
+                key, lo, hi = word_window(t, lo_doc, hi_doc, pos, window, seed, pos_base)
                 if hi - lo <= 1:
                     continue
                 examples += 1
@@ -116,12 +112,9 @@ def _kernel_source(per_lane):
                     h[i] *= inv
                 alpha = linear_alpha(alpha0, step, min_alpha, np.float32(pos[t]))
                 for d in range(negative + 1):
-                    if d == 0:
-                        target, label = np.int64(word), ONE
-                    else:
-                        target, label = negative_draw(key, d - 1, prob, alias), ZERO
-                        if target == word:
-                            continue
+                    target, label = target_and_label(d, word, key, prob, alias)
+                    if target < 0:
+                        continue
                     f = ZERO
                     for i in range(per_lane):
                         k = lane + i * WARP

@@ -22,9 +22,8 @@ meets its first update), as one warp does.
 import numba
 import numpy as np
 
-from .._random import word_key
 from .._schedule import linear_alpha
-from .segments import ONE, ZERO, negative_draw, sigmoid_and_loss, window_shrink
+from .segments import ONE, ZERO, sigmoid_and_loss, target_and_label, word_window
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)
@@ -38,10 +37,7 @@ def _read_word(t, lo_doc, hi_doc, ids, pos, syn0, syn1neg, prob, alias, window, 
     """
     dim = syn0.shape[1]
     word = ids[t]
-    key = word_key(seed, pos_base + np.uint64(pos[t]))
-    shrink = window_shrink(key, window)
-    lo = max(lo_doc, t - window + shrink)
-    hi = min(hi_doc, t + window + 1 - shrink)
+    key, lo, hi = word_window(t, lo_doc, hi_doc, pos, window, seed, pos_base)
     bounds[0], bounds[1] = lo, hi
     rows[:] = -1
     if hi - lo <= 1:
@@ -58,12 +54,9 @@ def _read_word(t, lo_doc, hi_doc, ids, pos, syn0, syn1neg, prob, alias, window, 
     e[:] = ZERO
     loss = ZERO
     for d in range(negative + 1):
-        if d == 0:
-            target, label = np.int64(word), ONE
-        else:
-            target, label = negative_draw(key, d - 1, prob, alias), ZERO
-            if target == word:
-                continue
+        target, label = target_and_label(d, word, key, prob, alias)
+        if target < 0:
+            continue
         rows[d] = target
         for k in range(dim):
             row[k] = syn1neg[target, k]

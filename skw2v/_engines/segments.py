@@ -86,6 +86,29 @@ def plan_segments(xp, ids, offsets, keep_prob, seed, pos_base, segment_words=SEG
 
 
 @register_jitable
+def word_window(t, lo_doc, hi_doc, pos, window, seed, pos_base):
+    """Word ``t``'s key (for its draws) and context range ``lo:hi`` (``t`` itself excluded).
+
+    The range is word2vec's dynamic window, cut at the document's edges.
+    """
+    key = word_key(seed, pos_base + np.uint64(pos[t]))
+    shrink = window_shrink(key, window)
+    return key, max(lo_doc, t - window + shrink), min(hi_doc, t + window + 1 - shrink)
+
+
+@register_jitable
+def target_and_label(d, word, key, prob, alias):
+    """Output row ``d`` of a word's update: the word itself (label 1) for ``d == 0``, else
+    negative ``d - 1`` (label 0); target -1 when a negative drew the word and is skipped."""
+    if d == 0:
+        return np.int64(word), ONE
+    target = negative_draw(key, d - 1, prob, alias)
+    if target == word:
+        return np.int64(-1), ZERO
+    return target, ZERO
+
+
+@register_jitable
 def window_shrink(key, window):
     """Word2vec's dynamic window: the effective window is ``window - shrink``."""
     return np.int64((counter_draw(key, WINDOW_DRAW) * np.uint64(window)) >> _S32)
