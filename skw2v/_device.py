@@ -10,8 +10,8 @@ import re
 import numba
 import numpy as np
 
-_GPU_HINT = ("Install the GPU extra (pip install 'skw2v[gpu]', which brings CuPy) on a "
-             "machine with an NVIDIA GPU and CUDA driver, or use device='cpu'.")
+_GPU_HINT = ("Install the GPU extra (pip install 'skw2v[gpu]', which brings CuPy and "
+             "numba-cuda) on a machine with an NVIDIA GPU and CUDA driver, or use device='cpu'.")
 
 
 def _import_cupy(device="gpu"):
@@ -42,6 +42,15 @@ def gpu_available():
         return cupy.cuda.runtime.getDeviceCount() > 0
     except Exception:  # no driver, no device, or a broken install: all mean "no GPU"
         return False
+
+
+def require_numba_cuda(device="gpu"):
+    """Raise ImportError with what to install unless numba-cuda (the kernels' compiler) is there."""
+    import importlib.util
+
+    if not cuda_simulated() and importlib.util.find_spec("numba_cuda") is None:
+        raise ImportError(f"device={device!r} with solver='hogwild' needs numba-cuda, which is "
+                          f"not installed. {_GPU_HINT}")
 
 
 def cuda_simulated():

@@ -21,7 +21,7 @@ from ._aggregate import AGGREGATIONS, aggregate, sif_common_component
 from ._analyzer import DEFAULT_TOKEN_PATTERN, build_analyzer, check_corpus
 from ._checks import is_int, is_number
 from ._corpus import encode, encode_known, read_corpus
-from ._device import parse_device, resolve_device, to_numpy
+from ._device import parse_device, require_numba_cuda, resolve_device, to_numpy
 from ._engines import TrainingTables, engine_class
 from ._keyedvectors import KeyedVectors
 from ._persist import invalid_model_file, read_model, write_model
@@ -331,6 +331,8 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _solver_and_xp(self):
         xp, device_index = resolve_device(self.device)
         solver = "hogwild" if self.solver == "auto" else self.solver
+        if solver == "hogwild" and device_index is not None:
+            require_numba_cuda(self.device)
         return solver, xp, device_index
 
     def _train(self, corpus, vocab, syn0, syn1neg, rng):

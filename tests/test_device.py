@@ -13,8 +13,8 @@ import pytest
 
 from skw2v._device import gpu_available, parse_device, resolve_device, to_numpy
 
-INSTALL_HINT = (r"Install the GPU extra \(pip install 'skw2v\[gpu\]', which brings CuPy\) on a "
-                r"machine with an NVIDIA GPU and CUDA driver, or use device='cpu'\.$")
+INSTALL_HINT = (r"Install the GPU extra \(pip install 'skw2v\[gpu\]', which brings CuPy and "
+                r"numba-cuda\) on a machine with an NVIDIA GPU and CUDA driver, or use device='cpu'\.$")
 
 
 def fake_cupy(count):

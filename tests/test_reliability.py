@@ -114,6 +114,13 @@ class Env:
         self.monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy -> ImportError
         self.real_devices()
 
+    def no_numba_cuda(self):
+        import importlib.util
+
+        find_spec = importlib.util.find_spec
+        self.monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
+            None if name == "numba_cuda" else find_spec(name, *a)))
+
     def real_devices(self):
         """Resolve devices as without numba's CUDA simulator (which the suite turns on)."""
         self.monkeypatch.setattr("skw2v._device.cuda_simulated", lambda: False)
@@ -229,6 +236,9 @@ CASES = [
      RuntimeError, r"no usable CUDA device.*pip install"),
     ("cuda-index-too-high", lambda e: (e.fake_cupy(1), e.vec(device="cuda:3").fit(DOCS)),
      ValueError, r"only 1 CUDA device"),
+    ("gpu-without-numba-cuda", lambda e: (e.fake_cupy(1), e.no_numba_cuda(),
+                                          e.vec(device="gpu").fit(DOCS)),
+     ImportError, r"needs numba-cuda.*pip install 'skw2v\[gpu\]'"),
     # parameter combinations _parameter_constraints cannot express
     ("n_jobs-zero", lambda e: e.vec(n_jobs=0).fit(DOCS), InvalidParameterError, r"n_jobs.*Got 0"),
     ("min_alpha-above-alpha", lambda e: e.vec(alpha=0.01, min_alpha=0.1).fit(DOCS),
