@@ -72,6 +72,19 @@ def test_segments_cover_the_kept_words_in_order_within_documents():
     assert set(np.unique(np.concatenate([lo, hi]))) <= set(start) | {len(plan.ids)}
 
 
+def test_documents_left_empty_get_no_segment():
+    ids = np.array([0, 1, 0, 2, 2, 1, 0, 1, 1, 1, 1], np.int32)  # word 2 is always dropped
+    keep_prob = np.array([1.0, 1.0, 0.0], np.float32)
+    offsets = np.array([0, 3, 3, 5, 11])  # docs: [0 1 0], [], [2 2], [1 0 1 1 1 1]
+    plan = plan_segments(np, ids, offsets, keep_prob, 1, 0, segment_words=4)
+    np.testing.assert_array_equal(plan.ids, [0, 1, 0, 1, 0, 1, 1, 1, 1])
+    np.testing.assert_array_equal(plan.pos, [0, 1, 2, 5, 6, 7, 8, 9, 10])
+    np.testing.assert_array_equal(plan.start, [0, 3, 7])
+    np.testing.assert_array_equal(plan.end, [3, 7, 9])
+    np.testing.assert_array_equal(plan.doc_lo, [0, 3, 3])
+    np.testing.assert_array_equal(plan.doc_hi, [3, 9, 9])
+
+
 def test_subsampling_draws_depend_on_the_global_position_only():
     """Planning one block or two gives the same kept words: results do not depend on blocking."""
     rng = np.random.RandomState(1)

@@ -76,9 +76,10 @@ def plan_segments(xp, ids, offsets, keep_prob, seed, pos_base, segment_words=SEG
     doc_edges = kept_before[offsets]
     lengths = doc_edges[1:] - doc_edges[:-1]
     n_segments = (lengths + segment_words - 1) // segment_words
-    doc = xp.repeat(xp.arange(len(lengths)), n_segments)
-    first_of_doc = xp.cumsum(n_segments) - n_segments
-    start = doc_edges[doc] + (xp.arange(len(doc)) - first_of_doc[doc]) * segment_words
+    ends = xp.cumsum(n_segments)  # one past each document's last segment
+    seg = xp.arange(int(ends[-1]) if len(ends) else 0)
+    doc = xp.searchsorted(ends, seg, side="right")  # not repeat: CuPy's takes host counts only
+    start = doc_edges[doc] + (seg - (ends[doc] - n_segments[doc])) * segment_words
     end = xp.minimum(start + segment_words, doc_edges[doc + 1])
     as32 = lambda a: a.astype(xp.int32)  # noqa: E731
     return Segments(ids[kept].astype(xp.int32), as32(kept), as32(start), as32(end),
