@@ -398,3 +398,32 @@ def test_fit_on_the_device_passes_the_sanity_test(lee_docs):
                          epochs=10, sample=0, random_state=0).fit(lee_docs)
     assert "bombings" in [w for w, _ in vec.most_similar("attacks", topn=50)]
     assert type(vec.wv_.vectors) is np.ndarray and np.isfinite(vec.wv_.vectors).all()
+
+
+@pytest.mark.gpu
+@needs_gpu
+def test_blocks_stream_through_the_device_as_one_block_trains(lee_docs):
+    """Many blocks (copies overlapping training on two streams) train what one resident
+    block trains: the same words survive subsampling (counter-based draws) and the loss
+    matches up to the order of the warps' atomic adds."""
+    import cupy
+
+    vec = CBOWVectorizer(min_count=5).fit(lee_docs[:50])  # only for its vocabulary
+    ids = np.concatenate([[vec.vocabulary_[w] for w in d.lower().split() if w in vec.vocabulary_]
+                          for d in lee_docs]).astype(np.int32)
+    corpus = EncodedCorpus(ids, np.r_[np.arange(0, len(ids), 50), len(ids)].astype(np.int64))
+    counts = np.bincount(ids, minlength=len(vec.vocabulary_))
+    tables = TrainingTables(np.minimum(1.0, 2000.0 / np.maximum(counts, 1)).astype(np.float32),
+                            *alias_table(np.maximum(counts, 1), 0.75))
+    tallies = {}
+    for block_words in (997, 10**7):
+        syn0 = np.random.RandomState(0).uniform(-0.01, 0.01, (len(counts), 100)).astype(np.float32)
+        engine = CudaHogwildEngine(corpus, tables, syn0, np.zeros_like(syn0), window=5, negative=5,
+                                   random_state=np.random.RandomState(1), xp=cupy, device_index=0,
+                                   block_words=block_words)
+        history = run_epochs(engine, Schedule(0.025, 1e-4, len(ids), 2))
+        tallies[block_words] = [(h.effective_words, h.examples, h.loss) for h in history]
+        assert np.isfinite(syn0).all() and np.abs(syn0).max() > 0.01  # trained, copied back
+    for (e1, x1, l1), (e2, x2, l2) in zip(tallies[997], tallies[10**7]):
+        assert (e1, x1) == (e2, x2)
+        assert l1 == pytest.approx(l2, rel=0.02)
