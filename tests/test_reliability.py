@@ -126,6 +126,16 @@ class Env:
         self.monkeypatch.setattr("skw2v._device.cuda_simulated", lambda: False)
 
 
+class DaskLike:
+    """Follows dask's collection protocol (``__dask_graph__``); must never be iterated."""
+
+    def __dask_graph__(self):
+        return {}
+
+    def __iter__(self):
+        raise AssertionError("a dask collection was iterated")
+
+
 def _warns_then(func, *args):
     with pytest.warns(UserWarning, match="not in the vocabulary"):
         return func(*args)
@@ -200,6 +210,11 @@ CASES = [
     ("dataframe", lambda e: e.vec().fit(pd().DataFrame({"text": DOCS})), ValueError,
      r"2-D.*df\['text'\]"),
     ("sparse-matrix", lambda e: e.vec().fit(sparse().csr_matrix(np.eye(3))), ValueError, r"2-D"),
+    *[(f"dask-collection-{name}", lambda e, call=call: call(e, DaskLike()), TypeError,
+       r"dask collection \(DaskLike\).*X\.compute\(\)")
+      for name, call in [("fit", lambda e, x: e.vec().fit(x)),
+                         ("partial-fit", lambda e, x: e.model.partial_fit(x)),
+                         ("transform", lambda e, x: e.model.transform(x))]],
     ("transform-2d", lambda e: e.model.transform(np.array([["cat"], ["dog"]])), ValueError, r"2-D"),
     # queries
     ("most-similar-unknown", lambda e: e.model.most_similar("qqqq"), KeyError, r"qqqq"),
