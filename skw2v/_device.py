@@ -5,6 +5,7 @@ Under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) a GPU device is
 simulated: ``xp`` is numpy and the CUDA kernels run on the CPU.
 """
 
+import contextlib
 import re
 
 import numba
@@ -82,6 +83,18 @@ def resolve_device(device):
     if index >= n_devices:
         raise ValueError(f"device={device!r}: only {n_devices} CUDA device(s) are visible.")
     return cupy, index
+
+
+def device_scope(xp, index, numba_cuda=False):
+    """Make CUDA device ``index`` current for CuPy (and numba-cuda's kernels); nothing on numpy."""
+    stack = contextlib.ExitStack()
+    if xp is not np:
+        stack.enter_context(xp.cuda.Device(index))
+        if numba_cuda:
+            from numba import cuda
+
+            stack.enter_context(cuda.gpus[index])
+    return stack
 
 
 def to_numpy(array):

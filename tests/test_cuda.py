@@ -242,10 +242,20 @@ def fake_cupy(monkeypatch):
         def wait_event(self, event):
             log["waited"].append(event)
 
+        def synchronize(self):  # everything recorded on the stream is done
+            for event in self.events:
+                event.synchronize()
+
     copy_stream, compute = [], Stream()
     cp = SimpleNamespace(int32=np.int32, empty=lambda n, dtype: np.zeros(n, dtype).view(DeviceArray),
                          cuda=SimpleNamespace(Stream=Stream, get_current_stream=lambda: compute))
-    monkeypatch.setitem(sys.modules, "cupyx", SimpleNamespace(empty_pinned=np.empty))
+    log["pinned"] = 0
+
+    def empty_pinned(n, dtype):
+        log["pinned"] += 1
+        return np.empty(n, dtype)
+
+    monkeypatch.setitem(sys.modules, "cupyx", SimpleNamespace(empty_pinned=empty_pinned))
     return cp, log
 
 
@@ -262,6 +272,8 @@ def test_block_loader_overlaps_copies_and_never_overwrites_a_block_in_use(monkey
         assert len(log["copies"]) == min(i + 2, len(spans))
         assert log["waited"][-1] is log["copy_events"][i]
     assert len(log["waited"]) == len(spans)
+    # the next epoch reuses the buffers: nothing is allocated again
+    assert [len(b) for b in loader.blocks(spans)] == [30, 15, 35, 20] and log["pinned"] == 2
     # a corpus of one block is copied once and stays on the device across epochs
     cp, log = fake_cupy(monkeypatch)
     one = BlockLoader(cp, ids)

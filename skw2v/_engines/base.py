@@ -38,9 +38,12 @@ round-based distributed trainer is one more implementation of the same four
 calls.
 """
 
+import contextlib
 from typing import NamedTuple
 
 import numpy as np
+
+from .._device import to_numpy
 
 
 class TrainingTables(NamedTuple):
@@ -90,3 +93,19 @@ def plan_chunks(offsets, chunk_words, doc_lo=0, doc_hi=None):
     marks = np.arange(offsets[doc_lo], offsets[doc_hi], max(int(chunk_words), 1))
     bounds = np.searchsorted(offsets, marks, side="left")
     return np.unique(np.concatenate([[doc_lo], bounds, [doc_hi]]))
+
+
+@contextlib.contextmanager
+def memory_hint(message):
+    """Re-raise running out of device memory (CuPy's error is a MemoryError) with ``message``."""
+    try:
+        yield
+    except MemoryError as err:
+        raise MemoryError(message) from err
+
+
+def copy_to_host(hosts, devices):
+    """Copy trained device arrays into the host arrays they stand for (skipping host arrays)."""
+    for host, dev in zip(hosts, devices):
+        if dev is not host:
+            host[...] = to_numpy(dev)

@@ -14,11 +14,10 @@ simulator on numpy arrays (``xp`` is numpy and the host matrices are
 trained in place).
 """
 
-import contextlib
-
 import numpy as np
 
-from .base import ChunkTally, Engine, plan_chunks
+from .._device import device_scope
+from .base import ChunkTally, Engine, copy_to_host, memory_hint, plan_chunks
 from .segments import SEGMENT_WORDS, plan_segments
 
 BLOCK_WORDS = 1 << 24  # 64 MiB of int32 ids a block; two blocks are on the device at once
@@ -114,29 +113,16 @@ class CudaHogwildEngine(Engine):
 
     def finalize(self):
         """Copy the trained weights back into the host ``syn0`` / ``syn1neg``."""
-        for host, dev in ((self.syn0, self.d_syn0), (self.syn1neg, self.d_syn1neg)):
-            if dev is not host:
-                with self._device():
-                    host[...] = dev.get()
+        with self._device():
+            copy_to_host((self.syn0, self.syn1neg), self.weights())
 
-    @contextlib.contextmanager
     def _oom_guard(self):
-        try:
-            yield
-        except MemoryError as err:  # cupy's OutOfMemoryError is a MemoryError
-            n, dim = self.syn0.shape
-            raise MemoryError(_OOM_HINT.format(2 * self.syn0.nbytes / 2**30, n, dim,
-                                               self.block_words)) from err
+        n, dim = self.syn0.shape
+        return memory_hint(_OOM_HINT.format(2 * self.syn0.nbytes / 2**30, n, dim,
+                                            self.block_words))
 
     def _device(self):
-        if self.xp is np:
-            return contextlib.nullcontext()
-        from numba import cuda
-
-        stack = contextlib.ExitStack()
-        stack.enter_context(self.xp.cuda.Device(self.device_index))
-        stack.enter_context(cuda.gpus[self.device_index])
-        return stack
+        return device_scope(self.xp, self.device_index, numba_cuda=True)
 
     def _stream(self):
         """numba's handle on CuPy's current stream, so kernel and array work stay in order."""
@@ -152,14 +138,16 @@ class BlockLoader:
 
     Two device buffers and two pinned host buffers take turns: while the
     caller trains block ``i`` on the compute stream, block ``i + 1`` is
-    copied on a second stream. A single span (a corpus that fits one
+    copied on a second stream. The buffers and the stream are made once
+    and kept for later epochs. A single span (a corpus that fits one
     block) stays on the device across epochs. On numpy (the simulator)
     a span is just the host slice.
     """
 
     def __init__(self, xp, ids):
         self.xp, self.ids = xp, ids
-        self._resident = None  # ((lo, hi), device array) of a one-span corpus
+        self._resident = None  # (lo, hi) of a one-span corpus held in device buffer 0
+        self._buffers = None   # (pinned, device, copy stream), made at the first copy
 
     def blocks(self, spans):
         """Yield a device int32 array of ``ids[lo:hi]`` for each ``(lo, hi)`` in ``spans``."""
@@ -167,20 +155,30 @@ class BlockLoader:
             for lo, hi in spans:
                 yield np.asarray(self.ids[lo:hi])
             return
-        if len(spans) == 1 and self._resident is not None and self._resident[0] == spans[0]:
-            yield self._resident[1]
+        if len(spans) == 1 and self._resident == spans[0]:
+            yield self._buffers[1][0][:spans[0][1] - spans[0][0]]
             return
+        self._resident = None
         yield from self._double_buffered(spans)
+        if len(spans) == 1:
+            self._resident = spans[0]
+
+    def _allocate(self, size):
+        """Two pinned and two device buffers of at least ``size`` ids, and the copy stream."""
+        if self._buffers is None or len(self._buffers[0][0]) < size:
+            import cupyx
+
+            cp = self.xp
+            self._buffers = ([cupyx.empty_pinned(size, np.int32) for _ in range(2)],
+                             [cp.empty(size, cp.int32) for _ in range(2)],
+                             cp.cuda.Stream(non_blocking=True))
+        return self._buffers
 
     def _double_buffered(self, spans):
-        import cupyx
-
         cp = self.xp
-        size = max(hi - lo for lo, hi in spans)
-        pinned = [cupyx.empty_pinned(size, np.int32) for _ in range(2)]
-        device = [cp.empty(size, cp.int32) for _ in range(2)]
-        copy_stream = cp.cuda.Stream(non_blocking=True)
+        pinned, device, copy_stream = self._allocate(max(hi - lo for lo, hi in spans))
         copied, used = [None, None], [None, None]
+        cp.cuda.get_current_stream().synchronize()  # the last call's blocks are done with them
 
         def start(i):
             lo, hi, b = spans[i][0], spans[i][1], i % 2
@@ -198,5 +196,3 @@ class BlockLoader:
             cp.cuda.get_current_stream().wait_event(copied[b])
             yield device[b][:hi - lo]
             used[b] = cp.cuda.get_current_stream().record()
-        if len(spans) == 1:
-            self._resident = (spans[0], device[0][:spans[0][1] - spans[0][0]])

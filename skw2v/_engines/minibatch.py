@@ -41,14 +41,13 @@ The loss is accumulated on the device in float64 and read back once per
 block, so the steps of a block never synchronize with the host.
 """
 
-import contextlib
 from typing import NamedTuple
 
 import numpy as np
 
-from .._device import to_numpy
+from .._device import device_scope
 from .._sampler import UnigramSampler
-from .base import ChunkTally, Engine, plan_chunks
+from .base import ChunkTally, Engine, copy_to_host, memory_hint, plan_chunks
 
 BATCH_AUTO_CPU = 256
 BATCH_AUTO_GPU = 4096     # largest measured batch that keeps word2vec's quality
@@ -391,22 +390,14 @@ class MinibatchEngine(Engine):
 
     def finalize(self):
         """Copy the trained weights back into the host ``syn0`` / ``syn1neg`` (in place)."""
-        for host, dev in zip(self.host, self.weights()):
-            if dev is not host:
-                with self._device():
-                    host[...] = to_numpy(dev)
+        with self._device():
+            copy_to_host(self.host, self.weights())
 
     def _device(self):
-        if self.xp is np:
-            return contextlib.nullcontext()
-        return self.xp.cuda.Device(self.device_index)
+        return device_scope(self.xp, self.device_index)
 
-    @contextlib.contextmanager
     def _oom_guard(self):
-        try:
-            yield
-        except MemoryError as err:  # cupy's OutOfMemoryError is a MemoryError
-            raise MemoryError(_OOM_HINT.format(self.batch_size)) from err
+        return memory_hint(_OOM_HINT.format(self.batch_size))
 
     def _rng(self):
         """A device generator seeded from ``random_state`` (one draw per call)."""
