@@ -76,12 +76,54 @@ def train_kernel(per_lane):
 
 
 def _kernel_source(per_lane):
+    """The kernel's Python source for ``per_lane`` values a lane (a compile-time constant)."""
+
+    @cuda.jit(device=True, inline="always")
+    def context_mean(h, ids, t, lo, hi, syn0, lane):
+        """``h`` = this lane's part of the mean of the input rows of ``ids[lo:hi]`` but ``t``."""
+        for i in range(per_lane):
+            h[i] = ZERO
+        for c in range(lo, hi):
+            if c != t:
+                w = ids[c]
+                for i in range(per_lane):
+                    if lane + i * WARP < syn0.shape[1]:
+                        h[i] += syn0[w, lane + i * WARP]
+        inv = ONE / np.float32(hi - lo - 1)
+        for i in range(per_lane):
+            h[i] *= inv
+
+    @cuda.jit(device=True, inline="always")
+    def add_to_context(e, ids, t, lo, hi, syn0, lane):
+        """Add ``e`` (neu1e, undivided) to the input rows of ``ids[lo:hi]`` but ``t``."""
+        for c in range(lo, hi):
+            if c != t:
+                w = ids[c]
+                for i in range(per_lane):
+                    if lane + i * WARP < syn0.shape[1]:
+                        cuda.atomic.add(syn0, (w, lane + i * WARP), e[i])
+
+    @cuda.jit(device=True, inline="always")
+    def output_step(h, e, row, target, label, alpha, syn1neg, lane):
+        """One output row's update; adds to ``e``, returns the loss."""
+        f = ZERO
+        for i in range(per_lane):
+            if lane + i * WARP < syn1neg.shape[1]:
+                row[i] = syn1neg[target, lane + i * WARP]
+                f += h[i] * row[i]
+        s, loss = sigmoid_and_loss(warp_sum(f), label)
+        g = (label - s) * alpha
+        for i in range(per_lane):
+            if lane + i * WARP < syn1neg.shape[1]:
+                e[i] += g * row[i]
+                cuda.atomic.add(syn1neg, (target, lane + i * WARP), g * h[i])
+        return loss
+
     def train_segments(ids, pos, start, end, doc_lo, doc_hi, syn0, syn1neg, prob, alias,
                        window, negative, seed, pos_base, alpha0, step, min_alpha,
                        seg_loss, seg_examples):
         warps = cuda.blockDim.x // WARP
         lane = cuda.threadIdx.x % WARP
-        dim = syn0.shape[1]
         h = cuda.local.array(per_lane, numba.float32)
         e = cuda.local.array(per_lane, numba.float32)
         row = cuda.local.array(per_lane, numba.float32)
@@ -90,52 +132,21 @@ def _kernel_source(per_lane):
                          cuda.gridDim.x * warps):
             loss = ZERO
             examples = 0
-            lo_doc, hi_doc = doc_lo[seg], doc_hi[seg]
             for t in range(start[seg], end[seg]):
-                word = ids[t]
-                key, lo, hi = word_window(t, lo_doc, hi_doc, pos, window, seed, pos_base)
+                key, lo, hi = word_window(t, doc_lo[seg], doc_hi[seg], pos, window, seed,
+                                          pos_base)
                 if hi - lo <= 1:
                     continue
                 examples += 1
+                context_mean(h, ids, t, lo, hi, syn0, lane)
                 for i in range(per_lane):
-                    h[i] = ZERO
                     e[i] = ZERO
-                for c in range(lo, hi):
-                    if c != t:
-                        w = ids[c]
-                        for i in range(per_lane):
-                            k = lane + i * WARP
-                            if k < dim:
-                                h[i] += syn0[w, k]
-                inv = ONE / np.float32(hi - lo - 1)
-                for i in range(per_lane):
-                    h[i] *= inv
                 alpha = linear_alpha(alpha0, step, min_alpha, np.float32(pos[t]))
                 for d in range(negative + 1):
-                    target, label = target_and_label(d, word, key, prob, alias)
-                    if target < 0:
-                        continue
-                    f = ZERO
-                    for i in range(per_lane):
-                        k = lane + i * WARP
-                        if k < dim:
-                            row[i] = syn1neg[target, k]
-                            f += h[i] * row[i]
-                    s, word_loss = sigmoid_and_loss(warp_sum(f), label)
-                    loss += word_loss
-                    g = (label - s) * alpha
-                    for i in range(per_lane):
-                        k = lane + i * WARP
-                        if k < dim:
-                            e[i] += g * row[i]
-                            cuda.atomic.add(syn1neg, (target, k), g * h[i])
-                for c in range(lo, hi):
-                    if c != t:
-                        w = ids[c]
-                        for i in range(per_lane):
-                            k = lane + i * WARP
-                            if k < dim:
-                                cuda.atomic.add(syn0, (w, k), e[i])
+                    target, label = target_and_label(d, ids[t], key, prob, alias)
+                    if target >= 0:
+                        loss += output_step(h, e, row, target, label, alpha, syn1neg, lane)
+                add_to_context(e, ids, t, lo, hi, syn0, lane)
             if lane == 0:
                 seg_loss[seg] = loss
                 seg_examples[seg] = examples
