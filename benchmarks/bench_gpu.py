@@ -41,7 +41,6 @@ CUDA simulator (correct, very slow: its speed means nothing; use tiny ``--n-toke
 import argparse
 import contextlib
 import functools
-import importlib.metadata
 import os
 import shlex
 import statistics
@@ -149,24 +148,11 @@ def device_column(device):
 
 
 def versions():
-    out = C.versions()
-    for name in ("cupy", "numba-cuda"):
-        out[name] = _dist_version(name)
-    return out
+    """The common versions plus CuPy and numba-cuda, as skw2v.show_versions() finds them."""
+    from skw2v._show_versions import _get_versions_info
 
-
-def _dist_version(name):
-    if name == "cupy":
-        try:
-            import cupy
-
-            return cupy.__version__
-        except Exception:  # noqa: BLE001 - not installed or no driver
-            return "n/a"
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "n/a"
+    found = _get_versions_info()["dependencies"]
+    return {**C.versions(), **{name: found[name] or "n/a" for name in ("cupy", "numba-cuda")}}
 
 
 def has_gensim():
