@@ -20,6 +20,8 @@ def doc_term_matrix(ids, indptr, n_words, weights=None):
     data = np.ones(len(ids), np.float32) if weights is None else weights[ids]
     return sp.csr_matrix((data, ids, indptr), shape=(len(indptr) - 1, n_words))
 
+SIF_MAX_TOKENS = 1 << 22  # tokens of the training corpus the SIF component is estimated on
+
 
 def sif_weights(counts, a=SIF_A):
     """Smooth inverse frequency weights a / (a + p(w)) (Arora et al., 2017)."""
@@ -92,7 +94,7 @@ def aggregate(ids, indptr, vectors, agg, counts=None, sif_component=None):
     return AGGREGATIONS[agg].function(ids, indptr, vectors, counts, sif_component)
 
 
-def sif_common_component(ids, indptr, vectors, counts, max_tokens=1 << 22):
+def sif_common_component(ids, indptr, vectors, counts, max_tokens=SIF_MAX_TOKENS):
     """First right singular vector of the SIF document vectors (removed in transform).
 
     Estimated on the documents within the first ``max_tokens`` tokens: a

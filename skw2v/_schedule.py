@@ -52,3 +52,34 @@ class Schedule(NamedTuple):
     def alpha_at(self, words_done):
         """Learning rate after ``words_done`` words of training (scalar or array)."""
         return linear_alpha(self.alpha, self.step, self.min_alpha, words_done)
+
+    def share(self, base, stride, origin=0):
+        """The schedule of a share of the words trained alongside other shares.
+
+        While K workers each train their share of a round, the corpus
+        advances ~K words for each word one of them trains: the share's word
+        ``w`` runs at global position ``base + stride * (w - origin)``, so
+        every share ends the round at the rate the whole corpus reaches
+        there. Engines take the result in place of this schedule.
+        """
+        return ShareSchedule(self.origin(base - stride * origin), self.min_alpha,
+                             self.step * stride)
+
+
+class ShareSchedule(NamedTuple):
+    """The rates of one share (:meth:`Schedule.share`): ``position(epoch, w)`` is ``w``.
+
+    ``alpha`` is the unclamped rate at the share's word 0 and ``step`` the
+    decrease per share word, so ``linear_alpha(alpha, step, min_alpha, w)``
+    is the global schedule's rate at the position word ``w`` stands for.
+    """
+
+    alpha: float
+    min_alpha: float
+    step: float
+
+    def position(self, epoch, word):
+        return word
+
+    def alpha_at(self, words_done):
+        return linear_alpha(self.alpha, self.step, self.min_alpha, words_done)

@@ -445,8 +445,17 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         True
         """
         check_is_fitted(self, "wv_")
-        write_model(path, type(self).__name__, self.get_params(deep=False),
-                    self._get_fitted_state(), compress=compress)
+        write_model(path, "CBOWVectorizer", self._local_params(), self._get_fitted_state(),
+                    compress=compress)
+
+    def _local_params(self):
+        """This estimator's parameters that :class:`CBOWVectorizer` has.
+
+        A model file holds a local model: a subclass's own parameters (the
+        cluster settings of ``skw2v.dask.CBOWVectorizer``) are not part of it.
+        """
+        names = CBOWVectorizer._get_param_names()
+        return {k: v for k, v in self.get_params(deep=False).items() if k in names}
 
     # ------------------------------------------------------------------ queries
     def most_similar(self, positive=None, negative=None, topn=10):

@@ -11,6 +11,9 @@ solver                  engine                                        module
                                                                       (CPU reference:
                                                                       :mod:`.segment_reference`)
 ``"minibatch"``         the textbook's layers, numpy or CuPy          :mod:`.minibatch`
+``"hogwild"``, cluster  rounds of per-worker hogwild shares, merged   :mod:`.rounds`
+                        (``skw2v.dask``)                              (the engine:
+                                                                      ``skw2v.dask._engine``)
 ======================= ============================================ =====================
 
 :func:`skw2v._training.run_epochs` drives any of them.

@@ -33,9 +33,8 @@ Contract
     for engines that train the host arrays in place).
 
 The hogwild CPU engine (:mod:`.hogwild`), the GPU hogwild engine
-(:mod:`.cuda`) and the minibatch engine (:mod:`.minibatch`) implement it; a
-round-based distributed trainer is one more implementation of the same four
-calls.
+(:mod:`.cuda`), the minibatch engine (:mod:`.minibatch`) and the Dask round
+trainer (``skw2v.dask._engine``, on :mod:`.rounds`) implement it.
 """
 
 import contextlib

@@ -1,0 +1,173 @@
+"""Rounds: shares of a corpus trained side by side from the same weights, then merged.
+
+The distributed trainer (:mod:`skw2v.dask`) runs word2vec in rounds. In a
+round each of K workers trains its next share of its own documents with the
+hogwild CPU engine, all starting from the same weights, at the rates the
+global schedule has where the round sits in the corpus
+(:meth:`~skw2v._schedule.Schedule.share`). What a share changed comes back as
+a :class:`Delta` of the rows it touched, and :func:`merge_deltas` adds the
+deltas to the weights, each row's scaled by :func:`merge_scale`.
+
+The sum of the deltas is word2vec's hogwild update applied K shares at a
+time: right for rows a round moves a little, but it over-steps the rows
+every share moves far (frequent words, and the output rows every negative
+draws) and diverges from K=4 on unless rounds are tiny. The mean divides each
+share's progress by ~K. The "adaptive" rule (the default) scales each row
+between the two by how far one share's round is expected to move it, from
+its word's frequency and the learning rate; "capped" (``min(1, 2 / n)``) is
+the rule measured first (``shared/DISTRIBUTED.md``). Measured side by side in
+``benchmarks/bench_dask.py`` (RESULTS.md).
+
+The functions here take and return arrays and know nothing about dask, so
+they are tested (and could be driven) without a cluster.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .base import ChunkTally
+from .hogwild import HogwildEngine
+
+MERGE_RULES = ("adaptive", "capped", "sum", "mean")
+CAP = 2.0       # "capped": min(1, CAP / n), the prototype's rule (shared/DISTRIBUTED.md);
+                # "adaptive" sums rows changed by up to CAP shares too
+STEP = 0.1      # "adaptive": fraction of the way to its optimum one update at rate 1 moves a
+                # row (times the rate); measured, benchmarks/bench_dask.py --merge
+
+
+class Delta(NamedTuple):
+    """What one share changed: per weight matrix, the rows and their change."""
+
+    rows: tuple     # (int64 rows of syn0, int64 rows of syn1neg)
+    values: tuple   # float32 (len(rows[m]), dim) changes, same order
+    tally: ChunkTally
+
+
+def plan_rounds(share_words, n_rounds):
+    """Word boundaries of every share's rounds: int64 ``(n_shares, n_rounds + 1)``.
+
+    Share ``k`` trains its words ``bounds[k, r]:bounds[k, r + 1]`` in round
+    ``r``: every share is cut into the same number of rounds, so shares of
+    unequal size finish an epoch together.
+    """
+    share_words = np.asarray(share_words, np.int64)
+    return share_words[:, None] * np.arange(n_rounds + 1) // n_rounds
+
+
+def round_strides(sizes):
+    """Global words per share word in a round of shares of ``sizes`` words (0 for empty)."""
+    sizes = np.asarray(sizes, np.float64)
+    return np.divide(sizes.sum(), sizes, out=np.zeros_like(sizes), where=sizes > 0)
+
+
+def train_share(weights, tables, parts, part_starts, word_lo, word_hi, schedule, base, stride,
+                *, window, negative, seed, n_threads):
+    """Train one share of a round from a copy of ``weights``; return its :class:`Delta`.
+
+    Parameters
+    ----------
+    weights : (syn0, syn1neg)
+        The round's starting weights; not modified (a worker's inputs are shared).
+    tables : TrainingTables
+    parts : list of EncodedCorpus
+        The share's documents, in order; together they form the share's word stream.
+    part_starts : sequence of int
+        Position of each part's first word in that stream.
+    word_lo, word_hi : int
+        The round trains the documents that start within stream words ``word_lo:word_hi``.
+    schedule : Schedule
+        The global schedule; stream word ``word_lo + p`` trains at the rate of global
+        position ``base + stride * p``.
+    window, negative : int
+    seed : int
+        Seeds the share's draws (subsampling, windows, negatives).
+    n_threads : int
+        Hogwild threads.
+    """
+    old = weights
+    new = tuple(np.array(w, copy=True) for w in old)
+    rng = np.random.RandomState(seed)
+    tallies = []
+    for part, start in zip(parts, part_starts):
+        doc_lo, doc_hi = np.searchsorted(part.offsets[:-1], [word_lo - start, word_hi - start])
+        if doc_hi > doc_lo:
+            engine = HogwildEngine(part, tables, *new, window=window, negative=negative,
+                                   random_state=rng, n_threads=n_threads)
+            # part word w is stream word start + w: share word start + w - word_lo
+            share = schedule.share(base, stride, origin=word_lo - start)
+            engine.train(0, int(doc_lo), int(doc_hi), share, tallies.append)
+    rows = tuple(changed_rows(n, o) for n, o in zip(new, old))
+    values = tuple(n[r] - o[r] for n, o, r in zip(new, old, rows))
+    return Delta(rows, values, ChunkTally(*(sum(column) for column in zip(*tallies)))
+                 if tallies else ChunkTally(0, 0.0, 0, 0))
+
+
+def changed_rows(new, old):
+    """Rows where ``new`` differs from ``old`` (int64)."""
+    return np.flatnonzero((new != old).any(axis=1))
+
+
+def row_updates(counts, keep_prob, window, negative, ns_exponent):
+    """Expected updates of each row of ``syn0`` and ``syn1neg`` per corpus word trained.
+
+    word2vec's CBOW updates an input row whenever its word is in a target's
+    window (``window + 1`` targets on average with the dynamic window) and an
+    output row when its word is the target or one of the ``negative`` draws.
+    """
+    counts = np.asarray(counts, np.float64)
+    kept = counts * keep_prob / counts.sum()   # kept occurrences per corpus word
+    draws = counts ** ns_exponent
+    draws /= draws.sum()
+    return kept * (window + 1), kept + kept.sum() * negative * draws
+
+
+def merge_scale(rule, touched, steps=None):
+    """The factor of each row's changes: ``touched`` shares changed the row.
+
+    ``"adaptive"``: rows changed by up to ``CAP`` (2) shares are summed, as
+    "capped" does (two shares add up to at most twice the step, which
+    measured stable and as good as one machine). Beyond, a row a share moved
+    by ``m`` SGD steps of size ``x`` (a fraction of the way to its optimum;
+    ``steps = m * x``) has moved ``1 - (1 - x)^m`` of the way; ``n`` shares
+    from the same start sum to ``n`` times that, where one machine taking
+    their ``n m`` steps in turn would have moved ``1 - (1 - x)^(n m)``. The
+    factor is the ratio: 1 for rows a round barely moves, ``1 / n`` (the
+    mean) for rows it saturates.
+    """
+    n = np.maximum(touched, 1).astype(np.float64)
+    if rule == "sum":
+        return np.ones(len(n))
+    if rule == "mean":
+        return 1.0 / n
+    if rule == "capped":
+        return np.minimum(1.0, CAP / n)
+    x = np.maximum(steps, 1e-12)
+    return np.where(n <= CAP, 1.0, np.expm1(-n * x) / (n * np.expm1(-x)))
+
+
+def merge_deltas(weights, deltas, rule="adaptive", steps=(None, None)):
+    """New weights: ``weights`` plus every delta's rows, scaled by :func:`merge_scale`.
+
+    Parameters
+    ----------
+    weights : (syn0, syn1neg)
+        The round's starting weights; not modified.
+    deltas : list of Delta
+    rule : {"adaptive", "capped", "sum", "mean"}
+    steps : (ndarray, ndarray)
+        For "adaptive", per row of each matrix: a share's expected updates
+        in the round times the fraction of the way one update moves a row.
+    """
+    merged = []
+    for m, old in enumerate(weights):
+        new = np.array(old, copy=True)
+        touched = np.zeros(len(old), np.int64)
+        for delta in deltas:
+            touched[delta.rows[m]] += 1
+        scale = merge_scale(rule, touched, steps[m]).astype(np.float32)
+        for delta in deltas:
+            rows = delta.rows[m]
+            new[rows] += delta.values[m] * scale[rows, None]
+        merged.append(new)
+    return tuple(merged)
