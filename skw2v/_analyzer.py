@@ -27,10 +27,10 @@ def check_corpus(X):
         raise ValueError(_STRING_ERROR)
     if callable(getattr(X, "__dask_graph__", None)):  # dask's collection protocol; no import
         raise TypeError(
-            f"Got a dask collection ({type(X).__name__}): iterating it would compute the whole "
-            "collection in this process (a Bag with processes it spawns). Pass X.compute() if it "
-            "fits in memory; to transform a large collection, map the fitted estimator over its "
-            "partitions (X.map_partitions(vectorizer.transform)).")
+            f"Got a dask collection ({type(X).__name__}): skw2v.CBOWVectorizer would compute it "
+            "whole in this process (a Bag with processes it spawns). Use skw2v.dask."
+            "CBOWVectorizer (pip install 'skw2v[dask]'), which fits on the cluster's workers "
+            "and transforms dask collections lazily; or pass X.compute() if it fits in memory.")
     if hasattr(X, "columns") or getattr(X, "ndim", 1) != 1 or hasattr(X, "tocsr"):
         shape = getattr(X, "shape", None)
         kind = "a 0-D (scalar) input" if getattr(X, "ndim", 2) == 0 else "a 2-D input"

@@ -1,0 +1,130 @@
+"""The round trainer: the engine interface over a dask.distributed cluster.
+
+One more implementation of :mod:`skw2v._engines.base`, driven by the same
+:func:`~skw2v._training.run_epochs` as the local engines. The corpus is a
+:class:`ClusterCorpus`: encoded partitions that stay on the workers that
+encoded them. Each worker's partitions, in corpus order, form its share;
+every epoch is cut into rounds (:func:`~skw2v._engines.rounds.plan_rounds`).
+A round is K ``train_share`` tasks, each on the worker holding its share,
+from the same weights, and one ``merge_round`` task; the merged weights stay
+on the cluster and feed the next round, so only the changed rows of each
+share and the weights for the next round travel, never through the client.
+
+Every task is pure: the weights of round r are a function of round r-1's
+and the shares, so a worker lost mid-fit costs recomputation, not the model.
+After each epoch the weights are copied to the host matrices (the finiteness
+check, and the model the fit installs).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._engines import ChunkTally, Engine
+from .._engines.rounds import STEP, plan_rounds, round_strides
+from . import _tasks
+
+
+class ClusterCorpus(NamedTuple):
+    """An encoded corpus as futures of its partitions, in corpus order."""
+
+    parts: list          # futures of EncodedCorpus
+    docs: np.ndarray     # int64 documents per part
+    words: np.ndarray    # int64 words per part
+    holders: list        # address of the worker holding each part
+
+    @property
+    def n_words(self):
+        return int(self.words.sum())
+
+    @property
+    def n_docs(self):
+        return int(self.docs.sum())
+
+
+class _Share(NamedTuple):
+    worker: str
+    parts: list          # futures
+    starts: np.ndarray   # each part's first word in the share's stream
+    words: int
+
+
+def shares_of(corpus):
+    """One share per worker holding parts: its parts in corpus order."""
+    shares = []
+    for worker in sorted(set(corpus.holders)):
+        idx = [i for i, w in enumerate(corpus.holders) if w == worker]
+        words = corpus.words[idx]
+        shares.append(_Share(worker, [corpus.parts[i] for i in idx],
+                             np.concatenate([[0], np.cumsum(words)[:-1]]).astype(np.int64),
+                             int(words.sum())))
+    return shares
+
+
+class DaskRoundEngine(Engine):
+    """Trains on a cluster in rounds of per-worker hogwild shares, merged on the cluster.
+
+    Parameters
+    ----------
+    corpus : ClusterCorpus
+    tables : Future of TrainingTables
+        Computed on the cluster (the client never needs them).
+    syn0, syn1neg : float32 (n_words, dim) host matrices
+        Receive the weights after every epoch.
+    window, negative : int
+    random_state : RandomState
+        Seeds the initial weights and every share of every round.
+    client : distributed.Client
+    n_rounds : int
+        Rounds per epoch (every share is cut into this many pieces).
+    merge : str
+        The merge rule (:func:`~skw2v._engines.rounds.merge_scale`).
+    updates : Future of (ndarray, ndarray)
+        Expected updates of every row per corpus word (:func:`_tasks.merge_updates`).
+    n_jobs : int or None
+        Hogwild threads per worker (-1: the worker's threads).
+    """
+
+    def __init__(self, corpus, tables, syn0, syn1neg, *, window, negative, random_state,
+                 client, n_rounds, merge, updates, n_jobs):
+        super().__init__(corpus, tables, syn0, syn1neg, window=window, negative=negative,
+                         random_state=random_state)
+        self.client = client
+        self.merge, self.updates = merge, updates
+        self.n_jobs = n_jobs
+        self.shares = shares_of(corpus)
+        self.bounds = plan_rounds([s.words for s in self.shares], n_rounds)
+        seed = int(random_state.randint(2**32, dtype=np.uint64))
+        self.weights_future = client.submit(_tasks.initial_weights, *syn0.shape, seed)
+
+    @property
+    def n_docs(self):
+        return self.corpus.n_docs
+
+    def train(self, epoch, doc_lo, doc_hi, schedule, report):
+        """Train a whole epoch (``doc_lo=0, doc_hi=n_docs``) in rounds."""
+        if (doc_lo, doc_hi) != (0, self.n_docs):
+            raise ValueError("the round trainer trains whole epochs only")
+        base = schedule.position(epoch, 0)
+        for r in range(self.bounds.shape[1] - 1):
+            base += self._round(self.bounds[:, r], self.bounds[:, r + 1], schedule, base, report)
+        self.syn0[...], self.syn1neg[...] = self.weights_future.result()
+
+    def _round(self, lo, hi, schedule, base, report):
+        """Submit one round, wait for its shares' tallies; return the words it covers."""
+        sizes = hi - lo
+        strides = round_strides(sizes)
+        seeds = self.random_state.randint(2**32, size=len(self.shares), dtype=np.uint64)
+        deltas = [
+            self.client.submit(
+                _tasks.train_round_share, self.weights_future, self.tables, share.parts, share.starts,
+                int(lo[k]), int(hi[k]), schedule, base, float(strides[k]),
+                window=self.window, negative=self.negative, seed=int(seeds[k]),
+                n_jobs=self.n_jobs, workers=[share.worker], allow_other_workers=True)
+            for k, share in enumerate(self.shares) if sizes[k] > 0]
+        step = STEP * schedule.alpha_at(base) * sizes.sum() / len(deltas)  # per share
+        self.weights_future = self.client.submit(_tasks.merge_round, self.weights_future, deltas,
+                                                 self.merge, self.updates, float(step))
+        for tally in self.client.gather(self.client.map(_tasks.round_tally, deltas)):
+            report(ChunkTally(*tally))
+        return int(sizes.sum())

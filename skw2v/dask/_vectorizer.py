@@ -1,0 +1,355 @@
+"""skw2v.dask.CBOWVectorizer: the estimator, trained on a dask.distributed cluster.
+
+dask collection -> pass 1 on the workers: each partition read into provisional
+ids and its lexicon (_tasks.read_partition), lexicons merged in corpus order
+-> vocabulary -> pass 2 on the workers: each partition encoded where it was
+read (_tasks.encode_partition) and kept there -> rounds of per-worker hogwild
+shares, merged on the cluster (_engine.DaskRoundEngine, driven by the local
+run_epochs) -> the local estimator's fitted state.
+"""
+
+import uuid
+from numbers import Integral
+
+import numpy as np
+from dask import delayed, is_dask_collection
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _vectorizer as local
+from .._aggregate import SIF_MAX_TOKENS
+from .._analyzer import DEFAULT_TOKEN_PATTERN
+from .._corpus import EncodedCorpus, RawCorpus
+from .._engines.rounds import MERGE_RULES
+from .._schedule import Schedule
+from .._training import run_epochs
+from . import _tasks
+from ._engine import ClusterCorpus, DaskRoundEngine
+
+ROUNDS_PER_WORKER = 4  # words_per_round="auto": 4 K rounds an epoch on K workers (measured)
+MERGE_FANIN = 8        # lexicons merged per task in pass 1's reduction tree
+
+
+class CBOWVectorizer(local.CBOWVectorizer):
+    """Word2vec CBOW trained on a Dask cluster; fitted, it is the local estimator.
+
+    ``fit`` on a ``dask.bag`` of documents (str or token lists) or a dask
+    dataframe text column trains on the workers of the current
+    ``distributed.Client``: both passes over the text (vocabulary, encoding)
+    run where the partitions are, and training runs in rounds. In a round
+    every worker trains its next share of its own documents with the hogwild
+    engine and its threads, from the same weights, at the global schedule's
+    learning rates; the rows each worker changed are merged by a capped sum
+    (see ``merge``). The fitted attributes are exactly a local fit's:
+    ``save``/:func:`skw2v.load` (which gives a plain
+    :class:`skw2v.CBOWVectorizer`), pickle, ``most_similar`` and
+    ``partial_fit`` on local data work as they do there.
+
+    ``transform`` of a dask bag or series is a lazy dask array, one row per
+    document in order; local input behaves exactly as with the local estimator,
+    and so does ``fit``.
+
+    Parameters
+    ----------
+    vector_size, window, negative, ns_exponent, sample, min_count, max_vocab_size, epochs, \
+alpha, min_alpha, agg, lowercase, token_pattern, tokenizer, preprocessor, stop_words, \
+strip_accents, max_doc_len, verbose, callbacks, random_state
+        As in :class:`skw2v.CBOWVectorizer`. ``callbacks`` run on the client
+        after every epoch.
+    solver, optimizer, batch_size, device
+        As in :class:`skw2v.CBOWVectorizer` for local input; training on a
+        cluster uses the CPU hogwild engine on every worker (``solver`` "auto"
+        or "hogwild", ``device="cpu"``).
+    n_jobs : int or None, default=-1
+        Training threads; on a cluster, per worker (-1: the worker's threads).
+    words_per_round : int or "auto", default="auto"
+        Words each worker trains between two merges. ``"auto"`` cuts every
+        epoch into ``4 * K`` rounds on K workers (a 1/(4K) share of the
+        corpus for all of them per round): the more workers, the more a long
+        round's shares drift apart, and at 4 workers 16 rounds an epoch
+        measured better than 8. Each round sends the weights to every worker;
+        on a large corpus, a round of tens of seconds keeps that cheap.
+    merge : {"adaptive", "capped", "sum", "mean"}, default="adaptive"
+        How the rows the workers changed in a round are combined. A row
+        changed by ``n`` workers gets each change scaled by: ``"sum"`` 1
+        (over-steps frequent words; diverges from 4 workers on),
+        ``"mean"`` ``1 / n`` (Spark's rule; loses most of the progress),
+        ``"capped"`` ``min(1, 2 / n)``; ``"adaptive"``: 1 up to ``n = 2``, then
+        between 1 and ``1 / n`` by how far one worker's round is expected to
+        move the row (its word's frequency, the learning rate, the round's
+        size). Measured in
+        the user guide's "Training on a cluster".
+
+    See Also
+    --------
+    skw2v.CBOWVectorizer : The same estimator on one machine.
+    """
+
+    _parameter_constraints = {
+        **local.CBOWVectorizer._parameter_constraints,
+        "words_per_round": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "merge": [StrOptions(set(MERGE_RULES))],
+    }
+
+    def __init__(self, vector_size=100, *, window=5, negative=5, ns_exponent=0.75, sample=1e-3,
+                 min_count=5, max_vocab_size=None, epochs=5, alpha=0.025, min_alpha=1e-4,
+                 solver="auto", optimizer="sgd", batch_size="auto", device="cpu", n_jobs=-1,
+                 random_state=None, agg="mean", lowercase=True,
+                 token_pattern=DEFAULT_TOKEN_PATTERN, tokenizer=None, preprocessor=None,
+                 stop_words=None, strip_accents=None, max_doc_len=10000, verbose=0,
+                 callbacks=None, words_per_round="auto", merge="adaptive"):
+        super().__init__(
+            vector_size, window=window, negative=negative, ns_exponent=ns_exponent,
+            sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
+            alpha=alpha, min_alpha=min_alpha, solver=solver, optimizer=optimizer,
+            batch_size=batch_size, device=device, n_jobs=n_jobs, random_state=random_state,
+            agg=agg, lowercase=lowercase, token_pattern=token_pattern, tokenizer=tokenizer,
+            preprocessor=preprocessor, stop_words=stop_words, strip_accents=strip_accents,
+            max_doc_len=max_doc_len, verbose=verbose, callbacks=callbacks)
+        self.words_per_round = words_per_round
+        self.merge = merge
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the vocabulary and word vectors, on the cluster for a dask collection.
+
+        Parameters
+        ----------
+        X : dask.bag.Bag, dask Series, or any input of :meth:`skw2v.CBOWVectorizer.fit`
+            A bag of documents (str, e.g. ``db.read_text(...)``, or token lists)
+            or a dask dataframe text column trains on the current
+            ``distributed.Client``'s workers; local input trains here.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CBOWVectorizer
+            Fitted; the previous fit is kept if fitting fails.
+        """
+        if not is_dask_collection(X):
+            return super().fit(X)
+        parts = partitions(X)
+        self._check_setup()
+        self._check_cluster_setup()
+        client = current_client()
+        with _released(client) as held:
+            self._fit_on_cluster(client, parts, held)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Continue training on local documents (see :meth:`skw2v.CBOWVectorizer.partial_fit`)."""
+        if is_dask_collection(X):
+            raise TypeError(
+                "partial_fit takes local documents (a list, a generator, a LineCorpus...); "
+                "fit(X) trains on the cluster from a dask collection.")
+        return super().partial_fit(X)
+
+    def _check_cluster_setup(self):
+        if self.device != "cpu" or self.solver == "minibatch":
+            raise InvalidParameterError(
+                f"Training on a cluster uses the CPU hogwild engine on every worker; got "
+                f"solver={self.solver!r}, device={self.device!r}. Use solver='auto' (or "
+                "'hogwild') and device='cpu', or fit skw2v.CBOWVectorizer on one machine.")
+
+    def _fit_on_cluster(self, client, parts, held):
+        """The cluster fit; ``held`` collects futures to release when it ends."""
+        vocab, vocab_f, corpus, total_words = self._read_on_cluster(client, parts, held)
+        rng = check_random_state(self.random_state)
+        syn0 = np.empty((len(vocab), self.vector_size), np.float32)
+        syn1neg = np.empty_like(syn0)
+        history = self._train_on_cluster(client, corpus, vocab_f, syn0, syn1neg, rng, held)
+        # the SIF component is estimated on the corpus' first documents, as in a local fit
+        self._install(_prefix(client, corpus, SIF_MAX_TOKENS), vocab, syn0, syn1neg, rng,
+                      history, total_words=total_words)
+
+    def _read_on_cluster(self, client, parts, held):
+        """Both passes, on the workers: the vocabulary (here and as a future), the corpus."""
+        raws = held(client.compute([delayed(_tasks.read_partition)(p, self.build_analyzer())
+                                    for p in parts]))
+        lexicon = held(_merge_tree(client, held(client.map(_tasks.lexicon, raws))))
+        total_words = sum(client.gather(client.map(_n_tokens, raws)))
+        if not total_words:
+            raise ValueError("The corpus is empty: no document contains any token. "
+                             "Check the input and the tokenization settings.")
+        vocab = self._new_vocabulary(RawCorpus(None, None, *lexicon.result()))
+        check_worker_memory(client, len(vocab), self.vector_size)
+        vocab_f = held(client.submit(_tasks.build_vocabulary, lexicon, self.min_count,
+                                     self.max_vocab_size))
+        encoded = held(client.map(_tasks.encode_partition, raws, vocab=vocab_f,
+                                  max_doc_len=self.max_doc_len))
+        corpus = _cluster_corpus(client, encoded)
+        for future in raws:  # encoded: the raw ids are recomputable, no longer kept
+            future.release()
+        return vocab, vocab_f, corpus, total_words
+
+    def _train_on_cluster(self, client, corpus, vocab_f, syn0, syn1neg, rng, held):
+        """Rounds on the workers until the host ``syn0``/``syn1neg`` hold the result."""
+        tables = held(client.submit(_tasks.training_tables, vocab_f, self.sample,
+                                    self.ns_exponent))
+        updates = held(client.submit(_tasks.merge_updates, vocab_f, self.sample, self.window,
+                                     self.negative, self.ns_exponent))
+        engine = DaskRoundEngine(
+            corpus, tables, syn0, syn1neg, window=self.window, negative=self.negative,
+            random_state=rng, client=client, n_rounds=self._rounds_per_epoch(corpus),
+            merge=self.merge, updates=updates, n_jobs=self.n_jobs)
+        schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
+        try:
+            return run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
+                              owner=self, desc="training on the cluster")
+        finally:
+            held(engine.weights_future)
+
+    def _rounds_per_epoch(self, corpus):
+        if self.words_per_round == "auto":
+            return ROUNDS_PER_WORKER * len(set(corpus.holders))
+        largest = max(int(corpus.words[[h == w for h in corpus.holders]].sum())
+                      for w in set(corpus.holders))
+        return max(-(-largest // self.words_per_round), 1)
+
+    # --------------------------------------------------------------- transform
+    def transform(self, X):
+        """Turn documents into dense vectors; lazily, on the cluster, for a dask collection.
+
+        Parameters
+        ----------
+        X : dask.bag.Bag, dask Series, or any input of :meth:`skw2v.CBOWVectorizer.transform`
+
+        Returns
+        -------
+        X_new : dask.array.Array or ndarray of shape (n_docs, n_features), float32
+            For a dask collection a lazy dask array with one chunk of rows per
+            partition (row counts unknown until computed), in document order.
+        """
+        if not is_dask_collection(X):
+            return super().transform(X)
+        import dask.array as da
+
+        check_is_fitted(self, "wv_")
+        parts = partitions(X)
+        width = self._n_features_out
+        if not parts:
+            return da.zeros((0, width), np.float32)
+        # one key for the model: each worker receives it once, whatever the partitions
+        model = delayed(self, name=f"skw2v-model-{uuid.uuid4().hex}")
+        return da.concatenate(
+            [da.from_delayed(delayed(_transform_partition)(model, p), (np.nan, width),
+                             np.float32) for p in parts])
+
+
+def _n_tokens(raw):
+    return len(raw.ids)
+
+
+def _transform_partition(model, documents):
+    return local.CBOWVectorizer.transform(model, documents)
+
+
+def current_client():
+    """The current ``distributed.Client``; RuntimeError saying how to start one otherwise."""
+    from distributed import default_client
+
+    try:
+        return default_client()
+    except ValueError:
+        raise RuntimeError(
+            "skw2v.dask.CBOWVectorizer trains on a dask.distributed cluster and no Client is "
+            "running. Start one first: `from dask.distributed import Client; client = Client()` "
+            "(a LocalCluster on this machine) or `Client('tcp://scheduler:8786')` for an "
+            "existing cluster.") from None
+
+
+def partitions(X):
+    """The partitions of a bag or a dask Series, as delayed objects in order."""
+    kind = type(X).__module__.split(".")[:2]
+    if kind == ["dask", "dataframe"] and getattr(X, "ndim", None) == 2:
+        raise ValueError(
+            f"Got a dask DataFrame with columns {list(X.columns)}; select the text column "
+            "(e.g. df['text']).")
+    if kind == ["dask", "bag"] or kind == ["dask", "dataframe"]:
+        return list(X.to_delayed())
+    raise TypeError(
+        f"Expected a dask Bag of documents (str or token lists) or a dask Series of text; got "
+        f"{type(X).__module__}.{type(X).__name__}. For a dask array of text, use "
+        "dask.bag.from_delayed(X.to_delayed().ravel()) or X.to_dask_dataframe().")
+
+
+class _released:
+    """Context manager collecting futures (``held(f)``) and releasing them at the end."""
+
+    def __init__(self, client):
+        self.client = client
+        self.futures = []
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, futures):
+        self.futures.append(futures)
+        return futures
+
+    def __exit__(self, *exc):
+        for item in self.futures:
+            for future in item if isinstance(item, list) else [item]:
+                future.release()
+        self.futures.clear()
+
+
+def _merge_tree(client, lexicons):
+    """One lexicon, merged from ``lexicons`` in order by a tree of tasks."""
+    while len(lexicons) > 1:
+        lexicons = [client.submit(_tasks.merge_lexicons, *lexicons[i:i + MERGE_FANIN])
+                    for i in range(0, len(lexicons), MERGE_FANIN)]
+    return lexicons[0]
+
+
+def _cluster_corpus(client, encoded):
+    """The encoded partitions that have documents, with their sizes and holders."""
+    sizes = np.array(client.gather(client.map(_tasks.corpus_size, encoded)),
+                     np.int64).reshape(-1, 2)
+    who_has = client.who_has(encoded)
+    keep = [i for i, (docs, _) in enumerate(sizes) if docs]
+    if not keep:
+        raise ValueError("No document has a word of the vocabulary: nothing to train on.")
+    return ClusterCorpus([encoded[i] for i in keep], sizes[keep, 0], sizes[keep, 1],
+                         [sorted(who_has[encoded[i].key])[0] for i in keep])
+
+
+def _prefix(client, corpus, max_words):
+    """The corpus' first documents up to ``max_words`` words, gathered here."""
+    ids, offsets, taken = [], [np.zeros(1, np.int64)], 0
+    for part, words in zip(corpus.parts, corpus.words):
+        if taken >= max_words:
+            break
+        piece = client.submit(_tasks.corpus_prefix, part, max_words - taken).result()
+        ids.append(np.asarray(piece.ids))
+        offsets.append(piece.offsets[1:] + taken)
+        taken += piece.n_words
+    return EncodedCorpus(np.concatenate(ids), np.concatenate(offsets))
+
+
+def check_worker_memory(client, n_words, dim):
+    """MemoryError, before training, if a worker cannot hold the weights twice.
+
+    In a round a worker holds the round's weights and the copy it trains
+    (the merging worker: the weights, the new weights and the deltas).
+    """
+    need = 2 * local.model_memory(n_words, dim)
+    limits = {addr: info.get("memory_limit") or None
+              for addr, info in client.scheduler_info()["workers"].items()}
+    machine = client.run(local._memory_limits)
+    for addr in sorted(limits):
+        physical, available = machine.get(addr, (None, None))
+        for have, what in ((limits[addr], "its memory_limit"), (physical, "its machine's memory"),
+                           (available, "the memory available there now")):
+            if have is not None and need > have:
+                raise MemoryError(
+                    f"Training {n_words} words x vector_size={dim} needs {need / 2**30:.2f} GiB "
+                    f"on every worker (the weights twice in a round), more than worker {addr} "
+                    f"has ({what}: {have / 2**30:.2f} GiB). Give the workers more memory "
+                    "(memory_limit=...), or raise min_count, set max_vocab_size or lower "
+                    "vector_size.")
+

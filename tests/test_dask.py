@@ -1,0 +1,395 @@
+"""skw2v.dask: rounds of per-worker hogwild shares on a dask.distributed cluster.
+
+The round functions (skw2v._engines.rounds) are checked against plain
+references without a cluster; the estimator on LocalClusters: in-process
+workers (fast) for the behaviour, worker processes for serialization and a
+worker killed mid-fit. Quality at K workers on 2.3M tokens of English is
+benchmarks/bench_dask.py's (RESULTS.md).
+"""
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+import skw2v
+from skw2v._corpus import EncodedCorpus, read_corpus
+from skw2v._engines import ChunkTally, TrainingTables
+from skw2v._engines.hogwild import HogwildEngine
+from skw2v._engines.rounds import (Delta, merge_deltas, merge_scale, plan_rounds, round_strides,
+                                  row_updates, train_share)
+from skw2v._schedule import Schedule
+from skw2v._vectorizer import CBOWVectorizer as LocalVectorizer
+
+dask = pytest.importorskip("dask", reason="dask[distributed] (the dask extra) is not installed")
+distributed = pytest.importorskip("distributed")
+db = pytest.importorskip("dask.bag")
+from skw2v.dask import CBOWVectorizer  # noqa: E402
+from skw2v.dask import _tasks  # noqa: E402
+
+from test_engines import probe_setup  # noqa: E402
+
+PARAMS = dict(vector_size=32, min_count=3, epochs=2, random_state=0)
+
+
+@pytest.fixture
+def client():
+    """Two in-process workers of one thread (starts in ~0.2 s; numba releases the GIL)."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+# ------------------------------------------------------------------ rounds, no cluster
+def test_rounds_cut_every_share_into_the_same_number_of_pieces():
+    bounds = plan_rounds([1000, 7, 0, 333], 8)
+    assert bounds.shape == (4, 9)
+    np.testing.assert_array_equal(bounds[:, 0], 0)
+    np.testing.assert_array_equal(bounds[:, -1], [1000, 7, 0, 333])
+    assert (np.diff(bounds, axis=1) >= 0).all()
+    np.testing.assert_allclose(round_strides([100, 300, 0]), [4, 4 / 3, 0])
+
+
+def test_a_share_schedule_is_the_global_schedule_at_its_mapped_positions():
+    s = Schedule(alpha=0.025, min_alpha=1e-4, words_per_epoch=10_000, epochs=3)
+    base, stride, origin = 12_345, 2.5, 400
+    share = s.share(base, stride, origin)
+    w = np.arange(0, 4000, 7)
+    np.testing.assert_allclose(share.alpha_at(share.position(1, w)),
+                               s.alpha_at(base + stride * (w - origin)), rtol=1e-12)
+
+
+def test_one_share_of_one_round_is_the_hogwild_engine_epoch():
+    """K=1, one round, stride 1: exactly the local engine's epoch with the same seed."""
+    corpus, tables, syn0, syn1neg = probe_setup(200)
+    schedule = Schedule(0.05, 0.001, corpus.n_words, 2)
+    weights = (syn0.copy(), syn1neg.copy())
+    delta = train_share(weights, tables, [corpus], [0], 0, corpus.n_words, schedule,
+                        base=schedule.position(1, 0), stride=1.0, window=1, negative=1,
+                        seed=7, n_threads=1)
+    np.testing.assert_array_equal(weights[0], syn0)  # the inputs are not touched
+    np.testing.assert_array_equal(weights[1], syn1neg)
+    engine = HogwildEngine(corpus, tables, syn0, syn1neg, window=1, negative=1,
+                           random_state=np.random.RandomState(7), n_threads=1)
+    tallies = []
+    engine.train(1, 0, 200, schedule, tallies.append)
+    merged = merge_deltas(weights, [delta], "sum")
+    np.testing.assert_allclose(merged[0], syn0, atol=1e-7)
+    np.testing.assert_allclose(merged[1], syn1neg, atol=1e-7)
+    assert delta.tally.words == sum(t.words for t in tallies) == corpus.n_words
+    assert delta.tally.examples == sum(t.examples for t in tallies)
+    for m, trained in enumerate((syn0, syn1neg)):  # the delta holds exactly the changed rows
+        changed = np.flatnonzero((trained != weights[m]).any(axis=1))
+        np.testing.assert_array_equal(delta.rows[m], changed)
+
+
+def test_a_share_trains_its_rounds_words_at_the_mapped_rates():
+    """The rate probe (test_engines) on a share of two parts cut into three rounds: every
+    document once, at base + stride * (its first word's place in the round)."""
+    corpus, tables, syn0, syn1neg = probe_setup(300)
+    parts = [EncodedCorpus(corpus.ids[:220], corpus.offsets[:111]),
+             EncodedCorpus(corpus.ids[220:], corpus.offsets[110:] - 220)]
+    schedule = Schedule(0.05, 0.001, 4 * corpus.n_words, 1)
+    bounds = plan_rounds([corpus.n_words], 3)[0]
+    words, base, stride = 0, 1000, 3.0
+    weights = (syn0, syn1neg)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        delta = train_share(weights, tables, parts, [0, 220], int(lo), int(hi), schedule, base,
+                            stride, window=1, negative=1, seed=1, n_threads=2)
+        weights = merge_deltas(weights, [delta], "sum")
+        words += delta.tally.words
+        first = 2 * np.arange(300)
+        mine = (first >= lo) & (first < hi)
+        a = 1 + first[mine]
+        rates = (weights[1][a] / (0.5 * syn0[a + 1])).mean(axis=1)
+        np.testing.assert_allclose(rates, schedule.alpha_at(base + stride * (first[mine] - lo)),
+                                   rtol=2e-5)
+        base += stride * (hi - lo)
+    assert words == corpus.n_words
+
+
+def _reference_merge(weights, deltas, scale_of):
+    """Dense float64: W + sum_k d_k * scale(n_w), n_w = shares whose delta lists row w."""
+    out = []
+    for m, w in enumerate(weights):
+        n = np.zeros(len(w))
+        total = np.zeros(w.shape)
+        for d in deltas:
+            n[d.rows[m]] += 1
+            dense = np.zeros(w.shape)
+            dense[d.rows[m]] = d.values[m]
+            total += dense
+        out.append(w + total * scale_of(np.maximum(n, 1), m)[:, None])
+    return out
+
+
+def _random_deltas(seed, n_rows=50, dim=4, k=4):
+    rng = np.random.RandomState(seed)
+    weights = tuple(rng.randn(n_rows, dim).astype(np.float32) for _ in range(2))
+    deltas = []
+    for _ in range(k):
+        rows = tuple(np.sort(rng.choice(n_rows, size=rng.randint(1, 40), replace=False))
+                     for _ in range(2))
+        deltas.append(Delta(rows, tuple(rng.randn(len(r), dim).astype(np.float32)
+                                        for r in rows), ChunkTally(0, 0.0, 0, 0)))
+    return weights, deltas
+
+
+STEPS = (np.geomspace(1e-4, 30, 50), np.geomspace(30, 1e-4, 50))
+RULES = {
+    "sum": lambda n, m: np.ones_like(n),
+    "mean": lambda n, m: 1 / n,
+    "capped": lambda n, m: np.minimum(1, 2 / n),
+    # beyond 2 shares: n shares moving 1-(1-x)^m of the way vs one machine taking n*m steps
+    "adaptive": lambda n, m: np.where(
+        n <= 2, 1, (1 - np.exp(-n * STEPS[m])) / (n * (1 - np.exp(-STEPS[m])))),
+}
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_merge_scales_every_rows_changes_by_its_rule(rule):
+    weights, deltas = _random_deltas(0)
+    before = [w.copy() for w in weights]
+    merged = merge_deltas(weights, deltas, rule, STEPS)
+    for m, (got, want) in enumerate(zip(merged, _reference_merge(weights, deltas, RULES[rule]))):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(weights[m], before[m])  # inputs untouched
+
+
+def test_the_adaptive_merge_is_the_sum_for_light_rows_and_the_mean_for_saturated_ones():
+    n = np.array([1, 2, 4, 8, 4, 4, 2])
+    steps = np.array([5.0, 1e-9, 1e-9, 1e-9, 50.0, 0.5, 50.0])
+    scale = merge_scale("adaptive", n, steps)
+    np.testing.assert_allclose(scale[:4], 1.0, rtol=1e-6)  # one share, or barely moved: sum
+    np.testing.assert_allclose(scale[4], 1 / 4, rtol=1e-6)  # saturated: mean
+    assert 1 / 4 < scale[5] < 1
+    assert scale[6] == 1.0  # two shares add up, saturated or not
+
+
+def test_row_updates_count_windows_and_draws():
+    counts, keep = np.array([60, 30, 10]), np.array([0.5, 1.0, 1.0])
+    syn0, syn1 = row_updates(counts, keep, window=5, negative=5, ns_exponent=0.0)
+    kept = counts * keep / 100  # 0.3, 0.3, 0.1 kept occurrences a corpus word
+    np.testing.assert_allclose(syn0, kept * 6)
+    np.testing.assert_allclose(syn1, kept + 0.7 * 5 / 3)  # uniform draws at exponent 0
+
+
+def test_merged_lexicons_of_partitions_are_the_lexicon_of_the_whole(lee_docs):
+    """First-seen order across partitions in corpus order: the vocabulary breaks ties as a
+    local fit (and gensim) does."""
+    analyzer = LocalVectorizer().build_analyzer()
+    pieces = [lee_docs[i:i + 37] for i in range(0, len(lee_docs), 37)]
+    merged = _tasks.merge_lexicons(*[_tasks.lexicon(read_corpus(p, analyzer)) for p in pieces])
+    whole = read_corpus(lee_docs, analyzer)
+    assert merged[0] == whole.words
+    np.testing.assert_array_equal(merged[1], whole.counts)
+
+
+# ---------------------------------------------------------------- the estimator on a cluster
+def test_the_fitted_model_is_a_local_model(client, lee_docs, tmp_path):
+    bag = db.from_sequence(lee_docs, npartitions=7)
+    vec = CBOWVectorizer(**PARAMS).fit(bag)
+    local = LocalVectorizer(**PARAMS, n_jobs=1).fit(lee_docs)
+    assert vec.wv_.index_to_key == local.wv_.index_to_key  # same words, same order
+    np.testing.assert_array_equal(vec.wv_.counts, local.wv_.counts)
+    assert vec._vocab.rare_counts == local._vocab.rare_counts
+    assert vec.corpus_total_words_ == local.corpus_total_words_
+    assert abs(vec.n_words_trained_ / local.n_words_trained_ - 1) < 0.02  # subsampling draws
+    assert len(vec.loss_curve_) == 2 and vec.loss_curve_[1] < vec.loss_curve_[0]
+    assert vec.sif_component_.shape == (32,) and np.isfinite(vec.sif_component_).all()
+    assert set(vars(vec)) - set(vars(local)) == {"words_per_round", "merge"}
+    # saved, it is a plain skw2v.CBOWVectorizer
+    vec.save(tmp_path / "m.skw2v")
+    loaded = skw2v.load(tmp_path / "m.skw2v")
+    assert type(loaded) is LocalVectorizer
+    np.testing.assert_array_equal(loaded.transform(lee_docs[:5]), vec.transform(lee_docs[:5]))
+    clone = pickle.loads(pickle.dumps(vec))
+    np.testing.assert_array_equal(clone.wv_.vectors, vec.wv_.vectors)
+    # partial_fit on local data continues it
+    clone.partial_fit(lee_docs[:50])
+    assert clone.n_words_trained_ > vec.n_words_trained_
+
+
+def test_it_learns_real_neighbours_like_the_local_estimator(client, lee_docs):
+    """gensim's sanity check on lee_background, for the cluster and the local fit alike."""
+    params = dict(vector_size=50, min_count=2, epochs=20, random_state=0, sample=0)
+    ranks = {}
+    for name, fit in [("local", lambda: LocalVectorizer(**params, n_jobs=2).fit(lee_docs)),
+                      ("dask", lambda: CBOWVectorizer(**params).fit(
+                          db.from_sequence(lee_docs, npartitions=4)))]:
+        sims = [w for w, _ in fit().most_similar("attacks", topn=50)]
+        ranks[name] = sims.index("bombings") if "bombings" in sims else None
+    assert ranks["local"] is not None and ranks["dask"] is not None, ranks
+
+
+def test_transform_of_a_bag_is_a_lazy_array_equal_to_the_local_transform(client, lee_docs):
+    vec = CBOWVectorizer(**PARAMS, agg="sif").fit(lee_docs)  # local input: a local fit
+    bag = db.from_sequence(lee_docs + ["", "zzqx unknown"], npartitions=5)
+    lazy = vec.transform(bag)
+    assert isinstance(lazy, dask.array.Array) and lazy.shape[1] == 32
+    np.testing.assert_array_equal(lazy.compute(), vec.transform(lee_docs + ["", "zzqx unknown"]))
+    empty = vec.transform(db.from_sequence([], npartitions=1))
+    assert empty.compute().shape == (0, 32)
+
+
+def test_fit_and_transform_a_dask_dataframe_column(client, lee_docs):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    frame = dd.from_pandas(pd.DataFrame({"text": lee_docs, "n": range(len(lee_docs))}),
+                           npartitions=3)
+    vec = CBOWVectorizer(**PARAMS).fit(frame["text"])
+    assert vec.wv_.index_to_key == LocalVectorizer(**PARAMS).fit(lee_docs).wv_.index_to_key
+    np.testing.assert_array_equal(vec.transform(frame["text"]).compute(),
+                                  vec.transform(lee_docs))
+    with pytest.raises(ValueError, match=r"columns \['text', 'n'\].*df\['text'\]"):
+        vec.fit(frame)
+
+
+def test_token_lists_fewer_partitions_than_workers_and_empty_partitions(client, lee_docs):
+    tokens = [d.split() for d in lee_docs]
+    one = CBOWVectorizer(**PARAMS).fit(db.from_sequence(tokens, npartitions=1))
+    empty = db.from_sequence(tokens, npartitions=4).filter(lambda d: len(d) % 3 == 0)
+    some = CBOWVectorizer(**PARAMS).fit(empty.repartition(npartitions=6))
+    assert len(one.wv_) > 1000 and len(some.wv_) > 100
+    assert np.isfinite(some.wv_.vectors).all()
+
+
+def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_docs):
+    from skw2v.dask._engine import ClusterCorpus
+
+    corpus = ClusterCorpus([None] * 3, np.array([5, 5, 5]), np.array([20_000, 10_000, 9_000]),
+                           ["w1", "w2", "w1"])  # worker w1: 29,000 words
+    assert CBOWVectorizer(words_per_round=2000)._rounds_per_epoch(corpus) == 15
+    assert CBOWVectorizer()._rounds_per_epoch(corpus) == 8
+    bag = db.from_sequence(lee_docs, npartitions=4)
+    for kw in [dict(words_per_round=2000), dict(merge="sum"), dict(merge="capped"), dict(merge="mean"),
+               dict(n_jobs=2)]:
+        vec = CBOWVectorizer(**PARAMS, **kw).fit(bag)
+        assert np.isfinite(vec.wv_.vectors).all(), kw
+        assert vec.loss_curve_[1] < vec.loss_curve_[0] < 4.2, kw
+
+
+def test_the_rate_probe_through_the_cluster(client):
+    """Two workers each train half of the probe corpus in 4 rounds: every document at the
+    rate of base + stride * p, the global schedule's rate where its round sits."""
+    from skw2v.dask._engine import ClusterCorpus, DaskRoundEngine
+
+    corpus, tables, syn0, syn1neg = probe_setup(240)
+    halves = [EncodedCorpus(corpus.ids[:240], corpus.offsets[:121]),
+              EncodedCorpus(corpus.ids[240:], corpus.offsets[120:] - 240)]
+    workers = sorted(client.scheduler_info()["workers"])
+    parts = [client.submit(lambda c: c, h, workers=[w]) for h, w in zip(halves, workers)]
+    cluster_corpus = ClusterCorpus(parts, np.array([120, 120]), np.array([240, 240]), workers)
+    engine = DaskRoundEngine(cluster_corpus, client.submit(lambda t: t, tables), syn0, syn1neg,
+                             window=1, negative=1, random_state=np.random.RandomState(0),
+                             client=client, n_rounds=4, merge="adaptive",
+                             updates=client.submit(lambda n: (np.zeros(n), np.zeros(n)), len(syn0)),
+                             n_jobs=1)
+    start = engine.weights_future.result()[0]
+    schedule = Schedule(0.05, 0.001, 480, 2)
+    tallies = []
+    engine.train(1, 0, 240, schedule, tallies.append)
+    assert sum(t.words for t in tallies) == 480 and len(tallies) == 8
+    first = 2 * np.arange(240)          # corpus words; each half is 240 words, 60 a round
+    within = first % 240 % 60           # place in its round's share
+    rnd = first % 240 // 60
+    expected = schedule.alpha_at(480 + rnd * 120 + 2 * within)  # stride 2 (equal shares)
+    a = 1 + first
+    rates = (syn1neg[a] / (0.5 * start[a + 1])).mean(axis=1)
+    np.testing.assert_allclose(rates, expected, rtol=2e-5)
+
+
+# ------------------------------------------------------------------------------ errors
+def test_no_client_is_a_clear_error(lee_docs):
+    with pytest.raises(ValueError):
+        distributed.default_client()  # no cluster is running in this test
+    with pytest.raises(RuntimeError, match=r"no Client is running.*Client\(\)"):
+        CBOWVectorizer(**PARAMS).fit(db.from_sequence(lee_docs, npartitions=2))
+
+
+def test_bad_inputs_and_settings_are_refused_before_anything_runs(client, lee_docs):
+    bag = db.from_sequence(lee_docs, npartitions=2)
+    array = dask.array.from_array(np.array(lee_docs[:4], dtype=object), chunks=2)
+    with pytest.raises(TypeError, match="dask Bag of documents.*Series"):
+        CBOWVectorizer(**PARAMS).fit(array)
+    with pytest.raises(ValueError, match="device='cpu'"):
+        CBOWVectorizer(**PARAMS, solver="minibatch").fit(bag)
+    with pytest.raises(ValueError, match="merge"):
+        CBOWVectorizer(**PARAMS, merge="median").fit(bag)
+    with pytest.raises(ValueError, match="words_per_round"):
+        CBOWVectorizer(**PARAMS, words_per_round="many").fit(bag)
+    with pytest.raises(ValueError, match="corpus is empty"):
+        CBOWVectorizer(**PARAMS).fit(db.from_sequence(["", " "], npartitions=2))
+    with pytest.raises(ValueError, match="min_count=3"):
+        CBOWVectorizer(**PARAMS).fit(db.from_sequence(["a b c"], npartitions=1))
+    vec = CBOWVectorizer(**PARAMS).fit(lee_docs[:100])
+    with pytest.raises(TypeError, match="partial_fit takes local documents"):
+        vec.partial_fit(bag)
+    with pytest.raises(TypeError, match=r"skw2v\.dask\.CBOWVectorizer"):
+        LocalVectorizer(**PARAMS).fit(bag)
+
+
+def test_a_model_too_large_for_the_workers_is_refused_and_the_fit_kept(lee_docs):
+    unmanaged = {f"distributed.worker.memory.{k}": False
+                 for k in ("target", "spill", "pause", "terminate")}  # a limit, not a monitor
+    with dask.config.set(unmanaged), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                     memory_limit="64MiB", dashboard_address=":0") as cluster, \
+            distributed.Client(cluster):
+        vec = CBOWVectorizer(**PARAMS).fit(lee_docs[:100])
+        before = vec.wv_.vectors.copy()
+        with pytest.raises(MemoryError, match=r"needs .* GiB on every worker.*memory_limit"):
+            vec.set_params(vector_size=2000).fit(db.from_sequence(lee_docs, npartitions=2))
+        np.testing.assert_array_equal(vec.wv_.vectors, before)
+
+
+def test_the_parameters_are_the_local_estimators_plus_the_cluster_settings():
+    from sklearn.base import clone
+
+    local, mine = LocalVectorizer().get_params(), CBOWVectorizer().get_params()
+    assert {k: mine[k] for k in local} == local
+    assert set(mine) - set(local) == {"words_per_round", "merge"}
+    assert clone(CBOWVectorizer(merge="sum")).merge == "sum"
+    assert mine["words_per_round"] == "auto" and mine["merge"] == "adaptive"
+
+
+# ----------------------------------------------------------------- worker processes
+async def _exit_now():
+    os._exit(1)  # as a crash: no cleanup, no goodbye to the scheduler
+
+
+@pytest.mark.slow
+def test_worker_processes_and_a_worker_killed_mid_fit(lee_docs, tmp_path):
+    """Real serialization between processes; one worker is killed after the first epoch
+    (it held encoded partitions, maybe the weights): the lost results are recomputed from
+    their pure tasks and the fit ends with a sound model."""
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    files = []
+    for i in range(4):
+        path = tmp_path / f"part-{i}.txt"
+        path.write_text("\n".join(lee_docs[i::4]) + "\n", encoding="utf-8")
+        files.append(str(path))
+    killed = []
+
+    def kill_one(estimator, stats):
+        if not killed:
+            client = distributed.default_client()
+            victim = sorted(client.scheduler_info()["workers"])[0]
+            client.run(_exit_now, workers=[victim], wait=False)
+            killed.append(victim)
+
+    params = dict(vector_size=50, min_count=2, epochs=8, random_state=0, sample=0,
+                  words_per_round=15_000)  # 2 rounds an epoch: 16 in all
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as client:
+        vec = CBOWVectorizer(**params, callbacks=[kill_one]).fit(
+            db.read_text(str(tmp_path / "part-*.txt"), blocksize=None))
+        assert killed and killed[0] not in client.scheduler_info()["workers"]
+        X = vec.transform(db.read_text(files[0], blocksize=None)).compute()
+    assert len(vec.loss_curve_) == 8 and np.isfinite(vec.wv_.vectors).all()
+    np.testing.assert_array_equal(X, vec.transform(lee_docs[0::4]))
+    sims = [w for w, _ in vec.most_similar("attacks", topn=50)]
+    assert "bombings" in sims
