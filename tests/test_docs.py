@@ -47,7 +47,7 @@ def test_docs_build_without_warnings(tmp_path):
     assert result.returncode == 0, (
         f"sphinx -W failed (exit {result.returncode}):\n{result.stderr}\n{result.stdout}"
     )
-    for page in ("index", "user_guide", "api", "examples", "cli"):
+    for page in ("index", "user_guide", "cluster", "api", "examples", "cli"):
         assert (tmp_path / "html" / f"{page}.html").is_file()
 
 
