@@ -52,6 +52,30 @@ def test_rounds_cut_every_share_into_the_same_number_of_pieces():
     np.testing.assert_allclose(round_strides([100, 300, 0]), [4, 4 / 3, 0])
 
 
+def test_parts_are_dealt_to_shares_by_their_sizes_alone():
+    from skw2v._engines.rounds import plan_shares
+
+    # equal parts round-robin: every share trains the same region of the corpus in a round
+    np.testing.assert_array_equal(plan_shares([5] * 7, 3), [0, 1, 2, 0, 1, 2, 0])
+    # a large part: the next ones go to the lighter share until it catches up
+    np.testing.assert_array_equal(plan_shares([30, 10, 10, 10, 5], 2), [0, 1, 1, 1, 0])
+    # fewer parts than shares: one share a part, numbered from 0
+    np.testing.assert_array_equal(plan_shares([3, 4], 8), [0, 1])
+    assert len(plan_shares([], 2)) == 0
+
+
+def test_each_share_trains_on_the_worker_that_read_most_of_it():
+    from skw2v.dask._vectorizer import share_workers
+
+    share = np.array([0, 1, 0, 1])
+    words = np.array([10, 10, 10, 50])
+    holders = [["a"], ["b"], ["b"], ["c"]]
+    # share 0: a 10, b 10 -> tie, the first address; share 1: c 50 beats b 10
+    assert share_workers(share, words, holders, ["c", "b", "a"]) == ["a", "c"]
+    # one worker holds everything: the other share goes to a free worker
+    assert share_workers(share, words, [["a"]] * 4, ["a", "b"]) == ["a", "b"]
+
+
 def test_a_share_schedule_is_the_global_schedule_at_its_mapped_positions():
     s = Schedule(alpha=0.025, min_alpha=1e-4, words_per_epoch=10_000, epochs=3)
     base, stride, origin = 12_345, 2.5, 400
@@ -212,6 +236,22 @@ def test_the_fitted_model_is_a_local_model(client, lee_docs, tmp_path):
     assert clone.n_words_trained_ > vec.n_words_trained_
 
 
+def test_a_seeded_fit_is_the_same_whichever_worker_trains_which_share(client, lee_docs,
+                                                                       monkeypatch):
+    """One thread a worker: shares depend on the partitions' sizes, not on the placement."""
+    from skw2v.dask import _vectorizer
+
+    bag = db.from_sequence(lee_docs, npartitions=6)
+    first = CBOWVectorizer(**PARAMS).fit(bag)
+    chosen = _vectorizer.share_workers
+    monkeypatch.setattr(_vectorizer, "share_workers", lambda *a: chosen(*a)[::-1])
+    second = CBOWVectorizer(**PARAMS).fit(bag)   # every share's partitions move
+    np.testing.assert_array_equal(first.wv_.vectors, second.wv_.vectors)
+    assert first.loss_curve_ == second.loss_curve_
+    third = CBOWVectorizer(**{**PARAMS, "random_state": 1}).fit(bag)
+    assert not np.array_equal(first.wv_.vectors, third.wv_.vectors)
+
+
 def test_it_learns_real_neighbours_like_the_local_estimator(client, lee_docs):
     """gensim's sanity check on lee_background, for the cluster and the local fit alike."""
     params = dict(vector_size=50, min_count=2, epochs=20, random_state=0, sample=0)
@@ -260,7 +300,7 @@ def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_do
     from skw2v.dask._engine import ClusterCorpus
 
     corpus = ClusterCorpus([None] * 3, np.array([5, 5, 5]), np.array([20_000, 10_000, 9_000]),
-                           ["w1", "w2", "w1"])  # worker w1: 29,000 words
+                           np.array([0, 1, 0]), ["w1", "w2"])  # share 0: 29,000 words
     assert CBOWVectorizer(words_per_round=2000)._rounds_per_epoch(corpus) == 15
     assert CBOWVectorizer()._rounds_per_epoch(corpus) == 8
     bag = db.from_sequence(lee_docs, npartitions=4)
@@ -281,7 +321,8 @@ def test_the_rate_probe_through_the_cluster(client):
               EncodedCorpus(corpus.ids[240:], corpus.offsets[120:] - 240)]
     workers = sorted(client.scheduler_info()["workers"])
     parts = [client.submit(lambda c: c, h, workers=[w]) for h, w in zip(halves, workers)]
-    cluster_corpus = ClusterCorpus(parts, np.array([120, 120]), np.array([240, 240]), workers)
+    cluster_corpus = ClusterCorpus(parts, np.array([120, 120]), np.array([240, 240]),
+                                   np.array([0, 1]), workers)
     engine = DaskRoundEngine(cluster_corpus, client.submit(lambda t: t, tables), syn0, syn1neg,
                              window=1, negative=1, random_state=np.random.RandomState(0),
                              client=client, n_rounds=4, merge="adaptive",
@@ -364,7 +405,7 @@ async def _exit_now():
 def test_worker_processes_and_a_worker_killed_mid_fit(lee_docs, tmp_path):
     """Real serialization between processes; one worker is killed after the first epoch
     (it held encoded partitions, maybe the weights): the lost results are recomputed from
-    their pure tasks and the fit ends with a sound model."""
+    their pure tasks, so the fit ends with exactly the model of a fit that lost nothing."""
     os.environ.setdefault("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     files = []
     for i in range(4):
@@ -385,11 +426,14 @@ def test_worker_processes_and_a_worker_killed_mid_fit(lee_docs, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
-        vec = CBOWVectorizer(**params, callbacks=[kill_one]).fit(
-            db.read_text(str(tmp_path / "part-*.txt"), blocksize=None))
+        bag = db.read_text(str(tmp_path / "part-*.txt"), blocksize=None)
+        intact = CBOWVectorizer(**params).fit(bag)
+        vec = CBOWVectorizer(**params, callbacks=[kill_one]).fit(bag)
         assert killed and killed[0] not in client.scheduler_info()["workers"]
         X = vec.transform(db.read_text(files[0], blocksize=None)).compute()
-    assert len(vec.loss_curve_) == 8 and np.isfinite(vec.wv_.vectors).all()
+    # one thread a worker and seeded draws: every recomputed task gives the same bits
+    np.testing.assert_array_equal(vec.wv_.vectors, intact.wv_.vectors)
+    np.testing.assert_array_equal(vec.syn1neg_, intact.syn1neg_)
+    assert vec.loss_curve_ == intact.loss_curve_ and len(vec.loss_curve_) == 8
+    assert vec.loss_curve_[-1] < 0.8 * vec.loss_curve_[0]
     np.testing.assert_array_equal(X, vec.transform(lee_docs[0::4]))
-    sims = [w for w, _ in vec.most_similar("attacks", topn=50)]
-    assert "bombings" in sims

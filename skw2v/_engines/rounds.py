@@ -44,6 +44,24 @@ class Delta(NamedTuple):
     tally: ChunkTally
 
 
+def plan_shares(part_words, n_shares):
+    """The share of every part: parts dealt in corpus order, each to the lightest share.
+
+    Depends on the parts' sizes alone (not on where a cluster put them), so
+    a fit is the same whichever workers read which partitions. Parts of
+    equal size are dealt round-robin: in a round every share trains the
+    same region of the corpus, as one machine would at that point of its
+    schedule. Returns int64 share indices (shares without parts are left
+    out: at most ``n_shares``, numbered from 0).
+    """
+    load = np.zeros(max(int(n_shares), 1), np.int64)
+    share = np.empty(len(part_words), np.int64)
+    for i, words in enumerate(part_words):
+        share[i] = k = int(np.argmin(load))
+        load[k] += words
+    return np.unique(share, return_inverse=True)[1].astype(np.int64).reshape(-1)
+
+
 def plan_rounds(share_words, n_rounds):
     """Word boundaries of every share's rounds: int64 ``(n_shares, n_rounds + 1)``.
 

@@ -3,8 +3,9 @@
 One more implementation of :mod:`skw2v._engines.base`, driven by the same
 :func:`~skw2v._training.run_epochs` as the local engines. The corpus is a
 :class:`ClusterCorpus`: encoded partitions that stay on the workers that
-encoded them. Each worker's partitions, in corpus order, form its share;
-every epoch is cut into rounds (:func:`~skw2v._engines.rounds.plan_rounds`).
+encoded them. The partitions are dealt into K shares by their sizes alone
+(:func:`~skw2v._engines.rounds.plan_shares`), one share per worker, each
+encoded on its worker; every epoch is cut into rounds (:func:`~skw2v._engines.rounds.plan_rounds`).
 A round is K ``train_share`` tasks, each on the worker holding its share,
 from the same weights, and one ``merge_round`` task; the merged weights stay
 on the cluster and feed the next round, so only the changed rows of each
@@ -31,7 +32,8 @@ class ClusterCorpus(NamedTuple):
     parts: list          # futures of EncodedCorpus
     docs: np.ndarray     # int64 documents per part
     words: np.ndarray    # int64 words per part
-    holders: list        # address of the worker holding each part
+    share: np.ndarray    # int64 share of each part
+    workers: list        # address of the worker that trains each share
 
     @property
     def n_words(self):
@@ -50,14 +52,15 @@ class _Share(NamedTuple):
 
 
 def shares_of(corpus):
-    """One share per worker holding parts: its parts in corpus order."""
+    """The shares that have parts: each its parts in corpus order, and its worker."""
     shares = []
-    for worker in sorted(set(corpus.holders)):
-        idx = [i for i, w in enumerate(corpus.holders) if w == worker]
-        words = corpus.words[idx]
-        shares.append(_Share(worker, [corpus.parts[i] for i in idx],
-                             np.concatenate([[0], np.cumsum(words)[:-1]]).astype(np.int64),
-                             int(words.sum())))
+    for k, worker in enumerate(corpus.workers):
+        idx = np.flatnonzero(corpus.share == k)
+        if len(idx):
+            words = corpus.words[idx]
+            shares.append(_Share(worker, [corpus.parts[i] for i in idx],
+                                 np.concatenate([[0], np.cumsum(words)[:-1]]).astype(np.int64),
+                                 int(words.sum())))
     return shares
 
 

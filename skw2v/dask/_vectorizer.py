@@ -22,7 +22,7 @@ from .. import _vectorizer as local
 from .._aggregate import SIF_MAX_TOKENS
 from .._analyzer import DEFAULT_TOKEN_PATTERN
 from .._corpus import EncodedCorpus, RawCorpus
-from .._engines.rounds import MERGE_RULES
+from .._engines.rounds import MERGE_RULES, plan_shares
 from .._schedule import Schedule
 from .._training import run_epochs
 from . import _tasks
@@ -171,7 +171,8 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
         raws = held(client.compute([delayed(_tasks.read_partition)(p, self.build_analyzer())
                                     for p in parts]))
         lexicon = held(_merge_tree(client, held(client.map(_tasks.lexicon, raws))))
-        total_words = sum(client.gather(client.map(_n_tokens, raws)))
+        part_words = np.array(client.gather(client.map(_n_tokens, raws)), np.int64)
+        total_words = int(part_words.sum())
         if not total_words:
             raise ValueError("The corpus is empty: no document contains any token. "
                              "Check the input and the tokenization settings.")
@@ -179,9 +180,14 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
         check_worker_memory(client, len(vocab), self.vector_size)
         vocab_f = held(client.submit(_tasks.build_vocabulary, lexicon, self.min_count,
                                      self.max_vocab_size))
-        encoded = held(client.map(_tasks.encode_partition, raws, vocab=vocab_f,
-                                  max_doc_len=self.max_doc_len))
-        corpus = _cluster_corpus(client, encoded)
+        workers = client.scheduler_info()["workers"]
+        share = plan_shares(part_words, len(workers))
+        who_has = client.who_has(raws)
+        workers = share_workers(share, part_words, [who_has[f.key] for f in raws], workers)
+        encoded = held([client.submit(_tasks.encode_partition, raw, vocab_f, self.max_doc_len,
+                                      workers=[workers[k]], allow_other_workers=True)
+                        for raw, k in zip(raws, share)])
+        corpus = _cluster_corpus(client, encoded, share, workers)
         for future in raws:  # encoded: the raw ids are recomputable, no longer kept
             future.release()
         return vocab, vocab_f, corpus, total_words
@@ -204,11 +210,10 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
             held(engine.weights_future)
 
     def _rounds_per_epoch(self, corpus):
+        share_words = np.bincount(corpus.share, corpus.words)
         if self.words_per_round == "auto":
-            return ROUNDS_PER_WORKER * len(set(corpus.holders))
-        largest = max(int(corpus.words[[h == w for h in corpus.holders]].sum())
-                      for w in set(corpus.holders))
-        return max(-(-largest // self.words_per_round), 1)
+            return ROUNDS_PER_WORKER * int(np.count_nonzero(share_words))
+        return max(-(-int(share_words.max()) // self.words_per_round), 1)
 
     # --------------------------------------------------------------- transform
     def transform(self, X):
@@ -306,16 +311,37 @@ def _merge_tree(client, lexicons):
     return lexicons[0]
 
 
-def _cluster_corpus(client, encoded):
-    """The encoded partitions that have documents, with their sizes and holders."""
+def share_workers(share, part_words, holders, workers):
+    """The worker of every share: the one that read most of its words, each worker once.
+
+    ``holders``: per part, the addresses holding it; ``workers``: the cluster's.
+
+    Only where the data moves depends on this, not what is trained: the
+    shares are fixed by :func:`~skw2v._engines.rounds.plan_shares`.
+    """
+    free = sorted(workers)
+    chosen = []
+    for k in range(int(share.max()) + 1):
+        held = dict.fromkeys(free, 0)
+        for i in np.flatnonzero(share == k):
+            for address in holders[i]:
+                if address in held:
+                    held[address] += int(part_words[i])
+        best = max(free, key=lambda address: (held[address], -free.index(address)))
+        chosen.append(best)
+        free.remove(best)
+    return chosen
+
+
+def _cluster_corpus(client, encoded, share, workers):
+    """The encoded partitions that have documents, with their sizes and shares."""
     sizes = np.array(client.gather(client.map(_tasks.corpus_size, encoded)),
                      np.int64).reshape(-1, 2)
-    who_has = client.who_has(encoded)
     keep = [i for i, (docs, _) in enumerate(sizes) if docs]
     if not keep:
         raise ValueError("No document has a word of the vocabulary: nothing to train on.")
     return ClusterCorpus([encoded[i] for i in keep], sizes[keep, 0], sizes[keep, 1],
-                         [sorted(who_has[encoded[i].key])[0] for i in keep])
+                         share[keep], workers)
 
 
 def _prefix(client, corpus, max_words):
