@@ -76,6 +76,25 @@ def test_each_share_trains_on_the_worker_that_read_most_of_it():
     assert share_workers(share, words, [["a"]] * 4, ["a", "b"]) == ["a", "b"]
 
 
+def test_auto_rounds_lengthen_as_the_rate_decays():
+    from skw2v._engines.rounds import auto_round_words, bounds_at, rate_scaled_cuts
+
+    assert auto_round_words(2) == 64_000 and 9_000 < auto_round_words(4) < 11_000
+    schedule = Schedule(0.025, 1e-4, 10_000_000, 5)
+    epochs = [rate_scaled_cuts(schedule, e, 4, 10_000) for e in range(5)]
+    for cuts in epochs:
+        assert cuts[0] == 0 and cuts[-1] == 1 and (np.diff(cuts) > 0).all()
+    first = np.diff(epochs[0])
+    assert first[0] * 10_000_000 == pytest.approx(4 * 10_000)   # 10k words a share
+    assert (np.diff(first[:-1]) > 0).all()                       # then longer and longer
+    assert 5 * first[0] < max(np.diff(epochs[4])) <= 0.25 * 1.5  # at most ~a quarter epoch
+    uniform = 5 * 10_000_000 / (4 * 10_000)
+    assert 0.4 * uniform < sum(len(c) - 1 for c in epochs) < 0.6 * uniform
+    bounds = bounds_at([1000, 7, 0], epochs[0])
+    assert (bounds[:, 0] == 0).all() and list(bounds[:, -1]) == [1000, 7, 0]
+    assert (np.diff(bounds, axis=1) >= 0).all()
+
+
 def test_a_share_schedule_is_the_global_schedule_at_its_mapped_positions():
     s = Schedule(alpha=0.025, min_alpha=1e-4, words_per_epoch=10_000, epochs=3)
     base, stride, origin = 12_345, 2.5, 400
@@ -299,10 +318,19 @@ def test_token_lists_fewer_partitions_than_workers_and_empty_partitions(client, 
 def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_docs):
     from skw2v.dask._engine import ClusterCorpus
 
+    from types import SimpleNamespace
+
+    from skw2v.dask._engine import DaskRoundEngine, shares_of
+
     corpus = ClusterCorpus([None] * 3, np.array([5, 5, 5]), np.array([20_000, 10_000, 9_000]),
                            np.array([0, 1, 0]), ["w1", "w2"])  # share 0: 29,000 words
-    assert CBOWVectorizer(words_per_round=2000)._rounds_per_epoch(corpus) == 15
-    assert CBOWVectorizer()._rounds_per_epoch(corpus) == 8
+    schedule = Schedule(0.025, 1e-4, corpus.n_words, 5)
+    engine = SimpleNamespace(shares=shares_of(corpus), words_per_round=2000)
+    bounds = DaskRoundEngine.epoch_bounds(engine, schedule, 0)
+    assert bounds.shape == (2, 16)  # 29,000 / 2,000 -> 15 rounds
+    np.testing.assert_array_equal(bounds[:, -1], [29_000, 10_000])
+    engine.words_per_round = "auto"  # a small corpus: the longest rounds, a quarter epoch
+    assert DaskRoundEngine.epoch_bounds(engine, schedule, 0).shape == (2, 5)
     bag = db.from_sequence(lee_docs, npartitions=4)
     for kw in [dict(words_per_round=2000), dict(merge="sum"), dict(merge="capped"), dict(merge="mean"),
                dict(n_jobs=2)]:
@@ -325,7 +353,7 @@ def test_the_rate_probe_through_the_cluster(client):
                                    np.array([0, 1]), workers)
     engine = DaskRoundEngine(cluster_corpus, client.submit(lambda t: t, tables), syn0, syn1neg,
                              window=1, negative=1, random_state=np.random.RandomState(0),
-                             client=client, n_rounds=4, merge="adaptive",
+                             client=client, words_per_round=60, merge="adaptive",
                              updates=client.submit(lambda n: (np.zeros(n), np.zeros(n)), len(syn0)),
                              n_jobs=1)
     start = engine.weights_future.result()[0]

@@ -32,6 +32,10 @@ from .hogwild import HogwildEngine
 MERGE_RULES = ("adaptive", "capped", "sum", "mean")
 CAP = 2.0       # "capped": min(1, CAP / n), the prototype's rule (shared/DISTRIBUTED.md);
                 # "adaptive" sums rows changed by up to CAP shares too
+DRIFT_WORDS = 64_000  # "auto" rounds: words a worker trains per round at the starting rate
+                      # with 2 workers; divided by (K - 1)^(5/3) for K (measured on held-out
+                      # English, benchmarks/bench_dask.py: 2 workers 64k, 4 workers 10k)
+LONGEST_ROUND = 0.25  # "auto" rounds: at most a quarter of an epoch
 STEP = 0.1      # "adaptive": fraction of the way to its optimum one update at rate 1 moves a
                 # row (times the rate); measured, benchmarks/bench_dask.py --merge
 
@@ -71,6 +75,45 @@ def plan_rounds(share_words, n_rounds):
     """
     share_words = np.asarray(share_words, np.int64)
     return share_words[:, None] * np.arange(n_rounds + 1) // n_rounds
+
+
+def auto_round_words(n_shares):
+    """Words a share trains per round at the starting rate, for ``n_shares`` shares.
+
+    Between merges the shares drift apart: more with more shares and with
+    longer rounds. Measured (RESULTS.md): 2 shares keep one machine's
+    quality at 64k words a round, 4 shares need ~10k.
+    """
+    return DRIFT_WORDS / max(n_shares - 1, 1) ** (5 / 3)
+
+
+def rate_scaled_cuts(schedule, epoch, n_shares, share_words):
+    """Where an epoch's rounds end (fractions of the epoch, from 0 to 1), for "auto" rounds.
+
+    A round moves the weights by about its words times the learning rate,
+    so rounds are short while the rate is high (the first epoch, where the
+    vectors take their shape) and lengthen as it decays: each holds
+    ``share_words * alpha / rate`` words a share, at most
+    :data:`LONGEST_ROUND` of the epoch. Same number of merges early as
+    rounds of ``share_words`` throughout, half as many in all.
+    """
+    epoch_words = schedule.words_per_epoch
+    cuts = [0.0]
+    while cuts[-1] < 1.0:
+        done = cuts[-1]
+        rate = max(schedule.alpha_at(schedule.position(epoch, done * epoch_words)),
+                   schedule.min_alpha, 1e-12)
+        step = min(share_words * n_shares / epoch_words * schedule.alpha / rate, LONGEST_ROUND)
+        cuts.append(1.0 if 1.0 - done < 1.5 * step else done + step)
+    return np.array(cuts)
+
+
+def bounds_at(share_words, cuts):
+    """Word boundaries of every share's rounds ending at ``cuts`` (fractions of its words)."""
+    share_words = np.asarray(share_words, np.int64)
+    bounds = np.floor(share_words[:, None] * np.asarray(cuts)).astype(np.int64)
+    bounds[:, -1] = share_words
+    return bounds
 
 
 def round_strides(sizes):

@@ -22,7 +22,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._engines import ChunkTally, Engine
-from .._engines.rounds import STEP, plan_rounds, round_strides
+from .._engines.rounds import (STEP, auto_round_words, bounds_at, plan_rounds,
+                               rate_scaled_cuts, round_strides)
 from . import _tasks
 
 
@@ -78,8 +79,10 @@ class DaskRoundEngine(Engine):
     random_state : RandomState
         Seeds the initial weights and every share of every round.
     client : distributed.Client
-    n_rounds : int
-        Rounds per epoch (every share is cut into this many pieces).
+    words_per_round : int or "auto"
+        Words the largest share trains per round (every share is cut into
+        the same number of rounds); "auto": rounds that lengthen as the
+        learning rate decays (:func:`~skw2v._engines.rounds.rate_scaled_cuts`).
     merge : str
         The merge rule (:func:`~skw2v._engines.rounds.merge_scale`).
     updates : Future of (ndarray, ndarray)
@@ -89,14 +92,15 @@ class DaskRoundEngine(Engine):
     """
 
     def __init__(self, corpus, tables, syn0, syn1neg, *, window, negative, random_state,
-                 client, n_rounds, merge, updates, n_jobs):
+                 client, words_per_round, merge, updates, n_jobs):
         super().__init__(corpus, tables, syn0, syn1neg, window=window, negative=negative,
                          random_state=random_state)
         self.client = client
         self.merge, self.updates = merge, updates
         self.n_jobs = n_jobs
         self.shares = shares_of(corpus)
-        self.bounds = plan_rounds([s.words for s in self.shares], n_rounds)
+        self.words_per_round = words_per_round
+        self.n_rounds = 0  # merges so far
         seed = int(random_state.randint(2**32, dtype=np.uint64))
         self.weights_future = client.submit(_tasks.initial_weights, *syn0.shape, seed)
 
@@ -109,9 +113,19 @@ class DaskRoundEngine(Engine):
         if (doc_lo, doc_hi) != (0, self.n_docs):
             raise ValueError("the round trainer trains whole epochs only")
         base = schedule.position(epoch, 0)
-        for r in range(self.bounds.shape[1] - 1):
-            base += self._round(self.bounds[:, r], self.bounds[:, r + 1], schedule, base, report)
+        bounds = self.epoch_bounds(schedule, epoch)
+        for r in range(bounds.shape[1] - 1):
+            base += self._round(bounds[:, r], bounds[:, r + 1], schedule, base, report)
+        self.n_rounds += bounds.shape[1] - 1
         self.syn0[...], self.syn1neg[...] = self.weights_future.result()
+
+    def epoch_bounds(self, schedule, epoch):
+        """Word boundaries of every share's rounds in ``epoch``: ``(n_shares, rounds + 1)``."""
+        words = [s.words for s in self.shares]
+        if self.words_per_round == "auto":
+            return bounds_at(words, rate_scaled_cuts(schedule, epoch, len(words),
+                                                     auto_round_words(len(words))))
+        return plan_rounds(words, max(-(-max(words) // self.words_per_round), 1))
 
     def _round(self, lo, hi, schedule, base, report):
         """Submit one round, wait for its shares' tallies; return the words it covers."""

@@ -2,8 +2,9 @@
 
 dask collection -> pass 1 on the workers: each partition read into provisional
 ids and its lexicon (_tasks.read_partition), lexicons merged in corpus order
--> vocabulary -> pass 2 on the workers: each partition encoded where it was
-read (_tasks.encode_partition) and kept there -> rounds of per-worker hogwild
+-> vocabulary -> partitions dealt into one share per worker by their sizes
+(plan_shares) -> pass 2 on the workers: each partition encoded on its share's
+worker (_tasks.encode_partition) and kept there -> rounds of per-worker hogwild
 shares, merged on the cluster (_engine.DaskRoundEngine, driven by the local
 run_epochs) -> the local estimator's fitted state.
 """
@@ -28,7 +29,6 @@ from .._training import run_epochs
 from . import _tasks
 from ._engine import ClusterCorpus, DaskRoundEngine
 
-ROUNDS_PER_WORKER = 4  # words_per_round="auto": 4 K rounds an epoch on K workers (measured)
 MERGE_FANIN = 8        # lexicons merged per task in pass 1's reduction tree
 
 
@@ -41,8 +41,10 @@ class CBOWVectorizer(local.CBOWVectorizer):
     run where the partitions are, and training runs in rounds. In a round
     every worker trains its next share of its own documents with the hogwild
     engine and its threads, from the same weights, at the global schedule's
-    learning rates; the rows each worker changed are merged by a capped sum
-    (see ``merge``). The fitted attributes are exactly a local fit's:
+    learning rates; the rows each worker changed are merged (see ``merge``).
+    The partitions are dealt into the workers' shares by their sizes alone,
+    so with ``random_state`` set and one thread per worker a fit is
+    reproducible whichever worker read which partition. The fitted attributes are exactly a local fit's:
     ``save``/:func:`skw2v.load` (which gives a plain
     :class:`skw2v.CBOWVectorizer`), pickle, ``most_similar`` and
     ``partial_fit`` on local data work as they do there.
@@ -200,7 +202,7 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
                                      self.negative, self.ns_exponent))
         engine = DaskRoundEngine(
             corpus, tables, syn0, syn1neg, window=self.window, negative=self.negative,
-            random_state=rng, client=client, n_rounds=self._rounds_per_epoch(corpus),
+            random_state=rng, client=client, words_per_round=self.words_per_round,
             merge=self.merge, updates=updates, n_jobs=self.n_jobs)
         schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
         try:
@@ -208,12 +210,6 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
                               owner=self, desc="training on the cluster")
         finally:
             held(engine.weights_future)
-
-    def _rounds_per_epoch(self, corpus):
-        share_words = np.bincount(corpus.share, corpus.words)
-        if self.words_per_round == "auto":
-            return ROUNDS_PER_WORKER * int(np.count_nonzero(share_words))
-        return max(-(-int(share_words.max()) // self.words_per_round), 1)
 
     # --------------------------------------------------------------- transform
     def transform(self, X):
