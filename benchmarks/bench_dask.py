@@ -18,9 +18,11 @@ One command, one markdown report (copy-paste into RESULTS.md):
 * Every cluster is a ``LocalCluster`` of K worker processes with ``--threads`` threads
   each; the local estimator gets the same threads in total (K x threads), on the same
   cores. Before timing, a small fit warms the numba cache on every worker.
-* words/s = corpus tokens x epochs / fit seconds (both passes over the text included).
-  Overhead per round (--overhead): with K=2, the fit time at 32 rounds an epoch minus
-  the fit time at "auto" (8), divided by the extra rounds.
+* words/s = corpus tokens x epochs / fit seconds (both passes over the text included);
+  "rounds" = merges in the whole fit ("auto": rounds that lengthen as the rate decays,
+  counted from the same plan; an integer: rounds an epoch). Overhead per round
+  (--overhead): with K=2, the fit time at 32 rounds an epoch minus the fit time at 8,
+  divided by the extra rounds.
 """
 
 import argparse
@@ -149,12 +151,14 @@ def main(argv=None):
                         est.fit(bag())
                         record("dask", k, rule, n_rounds, time.perf_counter() - start,
                                est.wv_, seed)
-            if args.overhead and k == 2:  # 4x the rounds: the cost of a round
-                for seed in range(args.seeds):
-                    est = _dask_estimator(params, seed, rules[0], 32, n_tokens, k)
-                    start = time.perf_counter()
-                    est.fit(bag())
-                    record("dask", k, rules[0], 32, time.perf_counter() - start, est.wv_, seed)
+            if args.overhead and k == 2:  # 8 vs 32 rounds an epoch: the cost of a round
+                for n_rounds in (8, 32):
+                    for seed in range(args.seeds):
+                        est = _dask_estimator(params, seed, rules[0], n_rounds, n_tokens, k)
+                        start = time.perf_counter()
+                        est.fit(bag())
+                        record("dask", k, rules[0], n_rounds, time.perf_counter() - start,
+                               est.wv_, seed)
     report(args, rows, n_tokens, params)
 
 
@@ -167,6 +171,18 @@ def _dask_estimator(params, seed, rule, n_rounds, n_tokens, k):
                                      n_jobs=-1, **params)
 
 
+def merges(n_rounds, k, n_tokens, epochs):
+    """Rounds in a whole fit: ``n_rounds`` an epoch, or the "auto" plan's (on ~n_tokens)."""
+    if n_rounds != "auto":
+        return n_rounds * epochs
+    from skw2v._engines.rounds import auto_round_words, rate_scaled_cuts
+    from skw2v._schedule import Schedule
+
+    schedule = Schedule(0.025, 1e-4, n_tokens, epochs)
+    return sum(len(rate_scaled_cuts(schedule, e, k, auto_round_words(k))) - 1
+               for e in range(epochs))
+
+
 def report(args, rows, n_tokens, params):
     print("\n".join(C.header(f"Dask cluster training, {args.corpus} ({n_tokens:,} tokens, "
                              f"{params['epochs']} epochs)")))
@@ -177,10 +193,13 @@ def report(args, rows, n_tokens, params):
     out = []
     for (system, k, rule, n_rounds), rs in groups.items():
         mean = {key: sum(r[key] for r in rs) / len(rs) for key in keys + ["seconds", "wps"]}
-        out.append([system, k, f"{k * args.threads}", str(rule), str(n_rounds),
+        rounds = "-" if system == "local" else (
+            f"{merges(n_rounds, k, n_tokens, params['epochs'])}"
+            + (" (auto)" if n_rounds == "auto" else f" ({n_rounds}/epoch)"))
+        out.append([system, k, f"{k * args.threads}", str(rule), rounds,
                     C.fmt(mean["seconds"], ".1f"), C.fmt(mean["wps"])]
                    + [C.fmt(mean[key], ".4f") for key in keys])
-    print("\n".join(C.table(["system", "K", "threads", "merge", "rounds/epoch",
+    print("\n".join(C.table(["system", "K", "threads", "merge", "rounds",
                              "fit s", "words/s"] + [f"{key} (mean of {args.seeds})"
                                                     for key in keys], out)))
 

@@ -67,12 +67,15 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
     n_jobs : int or None, default=-1
         Training threads; on a cluster, per worker (-1: the worker's threads).
     words_per_round : int or "auto", default="auto"
-        Words each worker trains between two merges. ``"auto"`` cuts every
-        epoch into ``4 * K`` rounds on K workers (a 1/(4K) share of the
-        corpus for all of them per round): the more workers, the more a long
-        round's shares drift apart, and at 4 workers 16 rounds an epoch
-        measured better than 8. Each round sends the weights to every worker;
-        on a large corpus, a round of tens of seconds keeps that cheap.
+        Words each worker trains between two merges (the largest share's;
+        the others are cut into as many rounds). ``"auto"``: short rounds
+        while the learning rate is high and longer ones as it decays (words
+        times rate constant: 64,000 words a worker at the starting rate on 2
+        workers, 10,000 on 4, ``64000 / (K - 1) ** (5 / 3)`` on K; at most a
+        quarter of an epoch). Between merges the workers drift apart, more
+        with more workers and longer rounds, and most while the vectors take
+        their shape; every round sends the weights to each worker, so
+        shorter rounds cost time.
     merge : {"adaptive", "capped", "sum", "mean"}, default="adaptive"
         How the rows the workers changed in a round are combined. A row
         changed by ``n`` workers gets each change scaled by: ``"sum"`` 1
