@@ -137,6 +137,12 @@ def prepare_english(data_dir=DATA_DIR, force=False):
     analyzer = _analyzer()
     sources = {"lee_background": lee_documents(), "wordnet_glosses": wordnet_glosses(),
                "bible_kjv": bible_verses()}
+    missing = [package for name, package in (("wordnet_glosses", "wordnet-base"),
+                                             ("bible_kjv", "bible-kjv")) if not sources[name]]
+    if missing:  # a corpus without them is another, much smaller corpus
+        raise FileNotFoundError(
+            f"The english corpus needs Debian's {' and '.join(missing)}: "
+            f"apt-get install {' '.join(missing)}")
     meta = {"sources": {}}
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as out:
