@@ -80,6 +80,9 @@ def test_auto_rounds_lengthen_as_the_rate_decays():
     from skw2v._engines.rounds import auto_round_words, bounds_at, rate_scaled_cuts
 
     assert auto_round_words(2) == 64_000 and 9_000 < auto_round_words(4) < 11_000
+    one = Schedule(0.025, 1e-4, 10_000_000, 5)  # one worker: a round a quarter epoch
+    np.testing.assert_allclose(rate_scaled_cuts(one, 0, 1, auto_round_words(1)),
+                               [0, 0.25, 0.5, 0.75, 1])
     schedule = Schedule(0.025, 1e-4, 10_000_000, 5)
     epochs = [rate_scaled_cuts(schedule, e, 4, 10_000) for e in range(5)]
     for cuts in epochs:

@@ -84,7 +84,9 @@ def auto_round_words(n_shares):
     longer rounds. Measured (RESULTS.md): 2 shares keep one machine's
     quality at 64k words a round, 4 shares need ~10k.
     """
-    return DRIFT_WORDS / max(n_shares - 1, 1) ** (5 / 3)
+    if n_shares < 2:  # nothing to drift from: rounds only report progress
+        return np.inf
+    return DRIFT_WORDS / (n_shares - 1) ** (5 / 3)
 
 
 def rate_scaled_cuts(schedule, epoch, n_shares, share_words):
