@@ -5,7 +5,9 @@ One more implementation of :mod:`skw2v._engines.base`, driven by the same
 :class:`ClusterCorpus`: encoded partitions that stay on the workers that
 encoded them. The partitions are dealt into K shares by their sizes alone
 (:func:`~skw2v._engines.rounds.plan_shares`), one share per worker, each
-encoded on its worker; every epoch is cut into rounds (:func:`~skw2v._engines.rounds.plan_rounds`).
+encoded on its worker. Every epoch is cut into rounds, short while the
+learning rate is high (:func:`~skw2v._engines.rounds.rate_scaled_cuts`) or
+of ``words_per_round`` words (:func:`~skw2v._engines.rounds.plan_rounds`).
 A round is K ``train_share`` tasks, each on the worker holding its share,
 from the same weights, and one ``merge_round`` task; the merged weights stay
 on the cluster and feed the next round, so only the changed rows of each
@@ -100,7 +102,6 @@ class DaskRoundEngine(Engine):
         self.n_jobs = n_jobs
         self.shares = shares_of(corpus)
         self.words_per_round = words_per_round
-        self.n_rounds = 0  # merges so far
         seed = int(random_state.randint(2**32, dtype=np.uint64))
         self.weights_future = client.submit(_tasks.initial_weights, *syn0.shape, seed)
 
@@ -116,7 +117,6 @@ class DaskRoundEngine(Engine):
         bounds = self.epoch_bounds(schedule, epoch)
         for r in range(bounds.shape[1] - 1):
             base += self._round(bounds[:, r], bounds[:, r + 1], schedule, base, report)
-        self.n_rounds += bounds.shape[1] - 1
         self.syn0[...], self.syn1neg[...] = self.weights_future.result()
 
     def epoch_bounds(self, schedule, epoch):
