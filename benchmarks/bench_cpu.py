@@ -82,19 +82,11 @@ def _warm_up(system, spec):
 
 
 def _load_tokens(spec):
-    if spec["corpus"] == "zipf":
-        return corpora.load_token_lists(corpora.zipf_path(spec["n_tokens"]))
-    if spec["corpus"] == "lee":
-        return corpora.load_token_lists(corpora.lee_path())
-    return corpora.english_corpus()
+    return corpora.load_token_lists(_corpus_file(spec))
 
 
 def _corpus_file(spec):
-    if spec["corpus"] == "zipf":
-        return corpora.zipf_path(spec["n_tokens"])
-    if spec["corpus"] == "lee":
-        return corpora.lee_path()
-    return corpora.prepare_english()
+    return corpora.token_file(spec["corpus"], spec["n_tokens"])
 
 
 def _quality(kv, gensim_wv=None):
@@ -253,7 +245,7 @@ def ratio(a, b):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="skw2v vs gensim CBOW-NS on the CPU")
-    p.add_argument("--corpus", choices=["english", "zipf", "both", "lee"], default="both")
+    p.add_argument("--corpus", choices=[*corpora.TOKEN_CORPORA, "both"], default="both")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--zipf-repeats", type=int, default=None,
                    help="repeats for zipf (default: --repeats)")
@@ -291,8 +283,7 @@ def main(argv=None):
     all_results = {}
     sizes = {}
     for corpus in names:  # prepare caches once, outside the timed children
-        path = corpora.zipf_path(args.n_tokens) if corpus == "zipf" else (
-            corpora.lee_path() if corpus == "lee" else corpora.prepare_english())
+        path = corpora.token_file(corpus, args.n_tokens)
         sizes[corpus] = corpora.file_stats(path, args.min_count)  # streamed: keep the parent small
         sizes[corpus]["path"] = os.path.relpath(path, C.ROOT)
     for corpus in names:

@@ -1,7 +1,7 @@
 """Peak RSS of fitting from a file at 1x and 10x its size: does memory stay flat?
 
-The english corpus file (corpora.py) and a copy with its content repeated 10
-times are fitted from disk, each in a fresh child process, by skw2v
+A corpus file (corpora.py: english by default, ``--corpus gcide`` for short
+documents) and a copy with its content repeated 10 times are fitted from disk, each in a fresh child process, by skw2v
 (``fit(LineCorpus(path))``, token_pattern ``\\S+``, lowercase=False) and gensim
 (``Word2Vec(sentences=LineSentence(path))``). Printed: peak RSS, its increase
 over the child's RSS after imports + warm-up, and the size of skw2v's encoded
@@ -21,11 +21,11 @@ import _common as C  # noqa: E402
 import corpora  # noqa: E402
 
 
-def scaled_file(factor):
-    src = corpora.prepare_english()
+def scaled_file(corpus, factor):
+    src = corpora.token_file(corpus)
     if factor == 1:
         return src
-    path = os.path.join(corpora.DATA_DIR, f"english_x{factor}.txt")
+    path = os.path.join(corpora.DATA_DIR, f"{corpus}_x{factor}.txt")
     if not os.path.isfile(path):
         with open(src, "rb") as f:
             content = f.read()
@@ -71,6 +71,7 @@ def child_main(spec):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--corpus", choices=["english", "gcide"], default="english")
     p.add_argument("--factors", default="1,10")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
@@ -87,7 +88,7 @@ def main(argv=None):
     # that what grows with the corpus is told apart from what grows with the vocabulary.
     runs = [(int(f), mc) for f in args.factors.split(",") for mc in sorted({5, 5 * int(f)})]
     for factor, min_count in runs:
-        path = scaled_file(factor)
+        path = scaled_file(args.corpus, factor)
         for system in ("gensim", "skw2v"):
             spec = dict(system=system, path=path, epochs=args.epochs, threads=args.threads,
                         vector_size=args.vector_size, min_count=min_count)
@@ -103,7 +104,7 @@ def main(argv=None):
                          f"{r['rss_peak_mib']:.0f}", f"+{r['rss_delta_mib']:.0f}",
                          C.fmt(r["ids_mib"], ".1f")])
     lines = C.header("Memory: peak RSS fitting from a file at 1x and 10x size")
-    lines += [f"english corpus file repeated; d={args.vector_size}, window 5, negative 5, "
+    lines += [f"{args.corpus} corpus file repeated; d={args.vector_size}, window 5, negative 5, "
               f"sample 1e-3, epochs {args.epochs}, {args.threads} threads; "
               "each run in its own process; Δ = peak minus RSS after imports + warm-up:", ""]
     lines += C.table(["size", "min_count", "system", "tokens", "vocab", "file MiB", "fit s", "peak RSS MiB",

@@ -250,6 +250,24 @@ def gcide_path(data_dir=DATA_DIR):
     return path
 
 
+def gcide_tokens_path(data_dir=DATA_DIR):
+    """gcide tokenized once with skw2v's default analyzer, cached as ``gcide_tokens.txt``.
+
+    The file bench_cpu.py and bench_memory.py give both systems (the same tokens).
+    """
+    path = os.path.join(data_dir, "gcide_tokens.txt")
+    if not os.path.isfile(path):
+        analyzer = _analyzer()
+        with open(gcide_path(data_dir), encoding="utf-8") as src, \
+                open(path + ".tmp", "w", encoding="utf-8") as out:
+            for line in src:
+                tokens = analyzer(line)
+                if tokens:
+                    out.write(" ".join(tokens) + "\n")
+        os.replace(path + ".tmp", path)
+    return path
+
+
 # ---------------------------------------------------------------------- zipf
 def zipf_corpus(n_tokens=ZIPF_TOKENS):
     """The synthetic text8-shaped corpus as token lists (deterministic, random_state=0)."""
@@ -274,6 +292,17 @@ def zipf_path(n_tokens=ZIPF_TOKENS, data_dir=DATA_DIR):
             f.write("\n")
     os.replace(path + ".tmp", path)
     return path
+
+
+# ------------------------------------------------------------------- any one
+TOKEN_CORPORA = ("english", "gcide", "zipf", "lee")
+
+
+def token_file(corpus, n_tokens=ZIPF_TOKENS):
+    """The space-separated, one-document-per-line file of a benchmark corpus (built once)."""
+    if corpus == "zipf":
+        return zipf_path(n_tokens)
+    return {"english": prepare_english, "gcide": gcide_tokens_path, "lee": lee_path}[corpus]()
 
 
 # --------------------------------------------------------------------- stats
