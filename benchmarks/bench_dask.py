@@ -20,7 +20,8 @@ One command, one markdown report (copy-paste into RESULTS.md):
   cores. Before timing, a small fit warms the numba cache on every worker.
 * words/s = corpus tokens x epochs / fit seconds (both passes over the text included);
   "rounds" = merges in the whole fit ("auto": rounds that lengthen as the rate decays,
-  counted from the same plan; an integer: rounds an epoch). Overhead per round
+  counted from the same plan on the corpus tokens, where the fit plans on its
+  in-vocabulary words: a few percent fewer; an integer: rounds an epoch). Overhead per round
   (--overhead): with K=2, the fit time at 32 rounds an epoch minus the fit time at 8,
   divided by the extra rounds.
 """
@@ -175,11 +176,11 @@ def merges(n_rounds, k, n_tokens, epochs):
     """Rounds in a whole fit: ``n_rounds`` an epoch, or the "auto" plan's (on ~n_tokens)."""
     if n_rounds != "auto":
         return n_rounds * epochs
-    from skw2v._engines.rounds import auto_round_words, rate_scaled_cuts
+    from skw2v._engines.rounds import epoch_bounds
     from skw2v._schedule import Schedule
 
     schedule = Schedule(0.025, 1e-4, n_tokens, epochs)
-    return sum(len(rate_scaled_cuts(schedule, e, k, auto_round_words(k))) - 1
+    return sum(epoch_bounds(schedule, e, [n_tokens // k] * k).shape[1] - 1
                for e in range(epochs))
 
 

@@ -66,10 +66,11 @@ def shares(ids, offsets, k):
 def epoch_bounds(plan, schedule, epoch, share_words):
     from skw2v._engines import rounds as R
 
-    if plan.startswith("auto"):
-        words = float(plan[5:]) if ":" in plan else R.auto_round_words(len(share_words))
+    if plan.startswith("auto:"):  # the estimator's plan from another starting length
         return R.bounds_at(share_words, R.rate_scaled_cuts(schedule, epoch, len(share_words),
-                                                           words))
+                                                           float(plan[5:])))
+    if plan == "auto":
+        return R.epoch_bounds(schedule, epoch, share_words)
     return R.plan_rounds(share_words, int(plan))
 
 
@@ -104,7 +105,7 @@ def simulate(vocab, parts, plan, rule, seed, epochs):
                                     negative=p["negative"], seed=int(rng.randint(2**31)),
                                     n_threads=1)
                       for k, part in enumerate(parts) if sizes[k] > 0]
-            step = R.STEP * schedule.alpha_at(base) * sizes.sum() / len(deltas)
+            step = R.share_step(schedule, base, sizes)
             weights = R.merge_deltas(weights, deltas, rule, tuple(u * step for u in updates))
             base += int(sizes.sum())
         n_rounds += bounds.shape[1] - 1

@@ -33,8 +33,9 @@ MERGE_RULES = ("adaptive", "capped", "sum", "mean")
 CAP = 2.0       # "capped": min(1, CAP / n), the prototype's rule (shared/DISTRIBUTED.md);
                 # "adaptive" sums rows changed by up to CAP shares too
 DRIFT_WORDS = 64_000  # "auto" rounds: words a worker trains per round at the starting rate
-                      # with 2 workers; divided by (K - 1)^(5/3) for K (measured on held-out
-                      # English, benchmarks/bench_dask.py: 2 workers 64k, 4 workers 10k)
+                      # with 2 workers; divided by (K - 1)^(5/3) for K (measured on gcide with
+                      # benchmarks/bench_rounds.py, checked with bench_dask.py: 2 workers 64k,
+                      # 4 workers 10k)
 LONGEST_ROUND = 0.25  # "auto" rounds: at most a quarter of an epoch
 STEP = 0.1      # "adaptive": fraction of the way to its optimum one update at rate 1 moves a
                 # row (times the rate); measured, benchmarks/bench_dask.py --merge
@@ -56,14 +57,15 @@ def plan_shares(part_words, n_shares):
     equal size are dealt round-robin: in a round every share trains the
     same region of the corpus, as one machine would at that point of its
     schedule. Returns int64 share indices (shares without parts are left
-    out: at most ``n_shares``, numbered from 0).
+    out: the lightest share is the first unused one before any part lands
+    there, so the shares used are always ``0 .. m-1``).
     """
     load = np.zeros(max(int(n_shares), 1), np.int64)
     share = np.empty(len(part_words), np.int64)
     for i, words in enumerate(part_words):
         share[i] = k = int(np.argmin(load))
         load[k] += words
-    return np.unique(share, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    return share
 
 
 def plan_rounds(share_words, n_rounds):
@@ -103,8 +105,8 @@ def rate_scaled_cuts(schedule, epoch, n_shares, share_words):
     cuts = [0.0]
     while cuts[-1] < 1.0:
         done = cuts[-1]
-        rate = max(schedule.alpha_at(schedule.position(epoch, done * epoch_words)),
-                   schedule.min_alpha, 1e-12)
+        # alpha_at never goes below min_alpha; 1e-12 guards min_alpha=0
+        rate = max(schedule.alpha_at(schedule.position(epoch, done * epoch_words)), 1e-12)
         step = min(share_words * n_shares / epoch_words * schedule.alpha / rate, LONGEST_ROUND)
         cuts.append(1.0 if 1.0 - done < 1.5 * step else done + step)
     return np.array(cuts)
@@ -116,6 +118,28 @@ def bounds_at(share_words, cuts):
     bounds = np.floor(share_words[:, None] * np.asarray(cuts)).astype(np.int64)
     bounds[:, -1] = share_words
     return bounds
+
+
+def epoch_bounds(schedule, epoch, share_words, words_per_round="auto"):
+    """Word boundaries of every share's rounds in ``epoch``: int64 ``(n_shares, rounds + 1)``.
+
+    ``words_per_round``: "auto" (:func:`rate_scaled_cuts` from
+    :func:`auto_round_words`) or the words the largest share trains a round.
+    """
+    if words_per_round == "auto":
+        n = len(share_words)
+        return bounds_at(share_words, rate_scaled_cuts(schedule, epoch, n, auto_round_words(n)))
+    return plan_rounds(share_words, max(-(-max(share_words) // words_per_round), 1))
+
+
+def share_step(schedule, base, sizes):
+    """The adaptive merge's step of a round starting at ``base`` with shares of ``sizes``.
+
+    A share's words in the round times the rate there times :data:`STEP`
+    (multiplies the expected updates per word of every row).
+    """
+    sizes = np.asarray(sizes)
+    return float(STEP * schedule.alpha_at(base) * sizes.sum() / np.count_nonzero(sizes))
 
 
 def round_strides(sizes):

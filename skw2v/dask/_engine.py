@@ -6,8 +6,8 @@ One more implementation of :mod:`skw2v._engines.base`, driven by the same
 encoded them. The partitions are dealt into K shares by their sizes alone
 (:func:`~skw2v._engines.rounds.plan_shares`), one share per worker, each
 encoded on its worker. Every epoch is cut into rounds, short while the
-learning rate is high (:func:`~skw2v._engines.rounds.rate_scaled_cuts`) or
-of ``words_per_round`` words (:func:`~skw2v._engines.rounds.plan_rounds`).
+learning rate is high or of ``words_per_round`` words
+(:func:`~skw2v._engines.rounds.epoch_bounds`).
 A round is K ``train_share`` tasks, each on the worker holding its share,
 from the same weights, and one ``merge_round`` task; the merged weights stay
 on the cluster and feed the next round, so only the changed rows of each
@@ -24,8 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._engines import ChunkTally, Engine
-from .._engines.rounds import (STEP, auto_round_words, bounds_at, plan_rounds,
-                               rate_scaled_cuts, round_strides)
+from .._engines.rounds import epoch_bounds, round_strides, share_step
 from . import _tasks
 
 
@@ -121,11 +120,8 @@ class DaskRoundEngine(Engine):
 
     def epoch_bounds(self, schedule, epoch):
         """Word boundaries of every share's rounds in ``epoch``: ``(n_shares, rounds + 1)``."""
-        words = [s.words for s in self.shares]
-        if self.words_per_round == "auto":
-            return bounds_at(words, rate_scaled_cuts(schedule, epoch, len(words),
-                                                     auto_round_words(len(words))))
-        return plan_rounds(words, max(-(-max(words) // self.words_per_round), 1))
+        return epoch_bounds(schedule, epoch, [s.words for s in self.shares],
+                            self.words_per_round)
 
     def _round(self, lo, hi, schedule, base, report):
         """Submit one round, wait for its shares' tallies; return the words it covers."""
@@ -139,9 +135,9 @@ class DaskRoundEngine(Engine):
                 window=self.window, negative=self.negative, seed=int(seeds[k]),
                 n_jobs=self.n_jobs, workers=[share.worker], allow_other_workers=True)
             for k, share in enumerate(self.shares) if sizes[k] > 0]
-        step = STEP * schedule.alpha_at(base) * sizes.sum() / len(deltas)  # per share
         self.weights_future = self.client.submit(_tasks.merge_round, self.weights_future, deltas,
-                                                 self.merge, self.updates, float(step))
+                                                 self.merge, self.updates,
+                                                 share_step(schedule, base, sizes))
         for tally in self.client.gather(self.client.map(_tasks.round_tally, deltas)):
             report(ChunkTally(*tally))
         return int(sizes.sum())

@@ -44,8 +44,8 @@ class CBOWVectorizer(local.CBOWVectorizer):
     learning rates; the rows each worker changed are merged (see ``merge``).
     The partitions are dealt into the workers' shares by their sizes alone,
     so with ``random_state`` set and one thread per worker a fit is
-    reproducible whichever worker read which partition. The fitted attributes are exactly a local fit's:
-    ``save``/:func:`skw2v.load` (which gives a plain
+    reproducible whichever worker read which partition. The fitted
+    attributes are exactly a local fit's: ``save``/:func:`skw2v.load` (which gives a plain
     :class:`skw2v.CBOWVectorizer`), pickle, ``most_similar`` and
     ``partial_fit`` on local data work as they do there.
 
@@ -185,10 +185,10 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
         check_worker_memory(client, len(vocab), self.vector_size)
         vocab_f = held(client.submit(_tasks.build_vocabulary, lexicon, self.min_count,
                                      self.max_vocab_size))
-        workers = client.scheduler_info()["workers"]
-        share = plan_shares(part_words, len(workers))
+        cluster = client.scheduler_info()["workers"]
+        share = plan_shares(part_words, len(cluster))
         who_has = client.who_has(raws)
-        workers = share_workers(share, part_words, [who_has[f.key] for f in raws], workers)
+        workers = share_workers(share, part_words, [who_has[f.key] for f in raws], cluster)
         encoded = held([client.submit(_tasks.encode_partition, raw, vocab_f, self.max_doc_len,
                                       workers=[workers[k]], allow_other_workers=True)
                         for raw, k in zip(raws, share)])
@@ -326,7 +326,7 @@ def share_workers(share, part_words, holders, workers):
             for address in holders[i]:
                 if address in held:
                     held[address] += int(part_words[i])
-        best = max(free, key=lambda address: (held[address], -free.index(address)))
+        best = max(free, key=held.__getitem__)  # ties: the first address
         chosen.append(best)
         free.remove(best)
     return chosen
