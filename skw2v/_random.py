@@ -25,7 +25,7 @@ _INV_2_32 = 1.0 / 4294967296.0
 MT_KEY_LEN = 624  # uint32 words in numpy's MT19937 key
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def next_u64(state):
     """Advance ``state``; return ``(new_state, random uint64)``."""
     state ^= state >> _S12
@@ -34,7 +34,7 @@ def next_u64(state):
     return state, state * _MULT
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def split_u64(r, n):
     """Split one draw into an int in [0, n) (high bits) and a float in [0, 1) (low bits)."""
     i = np.int64(((r >> _S32) * np.uint64(n)) >> _S32)

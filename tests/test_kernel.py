@@ -4,7 +4,9 @@ import numba
 import numpy as np
 import pytest
 
-from skw2v._engines.hogwild_kernel import MAX_EXP, ChunkParams, _sigmoid_and_loss, train_chunk, train_group
+from skw2v._engines.hogwild_kernel import (MAX_EXP, ChunkParams, _draw_negatives, _sigmoid_and_loss,
+                                          train_chunk, train_group)
+from skw2v._engines.prefetch import prefetch_row
 from skw2v._random import next_u64, split_u64
 from skw2v._sampler import alias_table
 
@@ -80,37 +82,69 @@ def test_kernel_generator_matches_python_reference():
         assert u == np.float32((r & 0xFFFFFFFF) / 2**32)
 
 
-def replay_draws(state, n, window, g0, g1, prob, alias, negative):
-    """The kernel's windows and negatives for one group, replayed in pure Python."""
+def test_negative_draws_match_python_reference():
+    prob, alias = alias_table(np.arange(1, 40) ** 2)
+    negs = np.full(14, -1, np.int64)
+    _draw_negatives(np.zeros((39, 8), np.float32), prob, alias, negs, 7, 7, np.uint64(99))
+    assert (negs[:7] == -1).all()
+    assert negs[7:].tolist() == draw_negatives_from(99, prob, alias, 7)
+
+
+@numba.njit
+def _prefetch_then_sum(matrix, rows):
+    total = 0.0
+    for r in rows:
+        prefetch_row(matrix, r)
+    for r in rows:
+        total += matrix[r].sum()
+    return total
+
+
+def test_prefetch_row_emits_prefetches_and_changes_nothing():
+    matrix = np.arange(300 * 100, dtype=np.float32).reshape(300, 100)
+    rows = np.array([0, 299, 17, 17], np.int64)
+    before = matrix.copy()
+    assert _prefetch_then_sum(matrix, rows) == pytest.approx(matrix[rows].sum(), rel=1e-6)
+    assert np.array_equal(matrix, before)
+    asm = next(iter(_prefetch_then_sum.inspect_asm().values()))
+    assert "prefetch" in asm
+
+
+def replay_windows(state, n, window, g0, g1):
+    """The kernel's dynamic windows for one group, replayed in pure Python."""
     state, windows = int(state), []
     for t in range(g0, g1):
         state, r = xorshift64star(state)
         b = ((r >> 32) * window) >> 32
         windows.append((max(0, t - window + b), min(n, t + window + 1 - b)))
-    return windows, draw_negatives_from(state, prob, alias, negative)
+    return windows
 
 
 @pytest.mark.parametrize("g0, g1", [(0, 1), (5, 6), (0, 3), (4, 12), (11, 12)])
 @pytest.mark.parametrize("negative", [1, 5, 15])
 @pytest.mark.parametrize("scale", [1.0, 30.0])  # 30: many scores beyond +-MAX_EXP
 def test_group_update_matches_numpy_reference(g0, g1, negative, scale):
+    """Negatives from 12 words: repeats and draws of the target itself are common."""
     rng = np.random.RandomState(negative + g0)
     n_words, dim, window = 12, 16, 3
     syn0 = ((rng.random_sample((n_words, dim)) - 0.5) * scale / dim).astype(np.float32)
     syn1neg = (rng.standard_normal((n_words, dim)) * 0.3 * scale).astype(np.float32)
     sent = np.array([1, 4, 2, 7, 4, 9, 3, 3, 0, 11, 4, 2], dtype=np.int32)
-    prob, alias = alias_table(rng.randint(1, 50, n_words))
     seed, alpha = np.uint64(12345 + negative), 0.05
+    # the group's negatives sit after another group's in the kernel's buffer
+    negs = rng.randint(0, n_words, 2 * negative)
+    n0 = negative if g0 % 2 else 0
 
-    windows, negatives = replay_draws(seed, len(sent), window, g0, g1, prob, alias, negative)
+    windows = replay_windows(seed, len(sent), window, g0, g1)
     ref0, ref1 = syn0.astype(np.float64), syn1neg.astype(np.float64)
-    ref_loss = reference_group(ref0, ref1, sent, range(g0, g1), windows, negatives, alpha)
+    ref_loss = reference_group(ref0, ref1, sent, range(g0, g1), windows,
+                               list(negs[n0:n0 + negative]), alpha)
 
     size = g1 - g0
     _, loss, examples = train_group(
-        syn0, syn1neg, sent, len(sent), g0, g1, window, negative, alpha, prob, alias,
+        syn0, syn1neg, sent, len(sent), g0, g1, window, alpha, negs, n0, negative,
         np.empty((size, dim), np.float32), np.empty((size, dim), np.float32),
-        np.empty((size, 2), np.int64), np.empty(negative, np.int64), seed)
+        np.empty((size, 2), np.int64), np.empty(negative + 1, np.int64), seed)
     # The kernel reads the sigmoid from an interpolated table (within 2e-6).
     np.testing.assert_allclose(syn0, ref0, rtol=1e-5, atol=1e-6 * scale)
     np.testing.assert_allclose(syn1neg, ref1, rtol=1e-5, atol=1e-6 * scale)
@@ -121,7 +155,7 @@ def test_group_update_matches_numpy_reference(g0, g1, negative, scale):
 def test_sigmoid_table_is_close_to_exact_and_clips_like_the_c_tool():
     """Sigmoid within 2e-6, loss within 5e-6 (relative beyond 1), of the exact values."""
     f = np.linspace(-8, 8, 20001).astype(np.float32)
-    got = np.array([_sigmoid_and_loss(x, True) for x in f])
+    got = np.array([_sigmoid_and_loss(x, np.float32(1)) for x in f])
     exact = 1.0 / (1.0 + np.exp(-f.astype(np.float64)))
     inside = np.abs(f) < MAX_EXP
     assert np.abs(got[inside, 0] - exact[inside]).max() < 2e-6
@@ -133,11 +167,11 @@ def test_sigmoid_table_is_close_to_exact_and_clips_like_the_c_tool():
 def test_target_without_context_changes_nothing():
     syn0 = np.ones((3, 4), np.float32)
     syn1neg = np.ones((3, 4), np.float32)
-    prob, alias = alias_table([1, 1, 1])
     sent = np.array([2], np.int32)
-    _, loss, examples = train_group(syn0, syn1neg, sent, 1, 0, 1, 5, 5, 0.1, prob, alias,
+    _, loss, examples = train_group(syn0, syn1neg, sent, 1, 0, 1, 5, 0.1,
+                                    np.array([0, 1, 2, 0, 1]), 0, 5,
                                     np.empty((1, 4), np.float32), np.empty((1, 4), np.float32),
-                                    np.empty((1, 2), np.int64), np.empty(5, np.int64),
+                                    np.empty((1, 2), np.int64), np.empty(6, np.int64),
                                     np.uint64(1))
     assert loss == 0.0 and examples == 0
     assert (syn0 == 1).all() and (syn1neg == 1).all()

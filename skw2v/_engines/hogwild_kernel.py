@@ -11,16 +11,32 @@ locks (hogwild). Per target word, as word2vec's C tool and gensim's
         neu1e += g * w_out;  w_out += g * h
     every context input vector += neu1e   (not divided by the context size)
 
-Targets are trained in groups of ``group`` consecutive words that share
-one draw of negatives (Intel's HogBatch idea, Ji et al. 2016): the shared
-output rows stay in cache across the group instead of being fetched from
-random places for every target. Measured on one thread (benchmarks/
-RESULTS.md), groups of 4 train 1.5x faster than groups of 1; on the
-benchmark English corpus they cost ~0.3 analogy points against exact
-per-target draws (groups of 8: ~0.4; noise between seeds is ~0.3) and stay
-level with gensim. Within a group the contexts are read before the group's
-input updates are applied. With ``group=1`` this is exactly word2vec's
-per-target update.
+By default every target draws its own negatives: exactly word2vec's
+update. Three things make it fast without changing that math (issue 12's
+profile, benchmarks/RESULTS.md):
+
+* the output rows a target updates (its word and its negatives) are
+  scored three at a time (:func:`_score_three`): three independent dot
+  products in one pass over the dimensions, and one pass for the three
+  updates, instead of two passes per row, each waiting for the one before;
+  a row that repeats within its three goes alone, after its earlier copy's
+  update;
+* the negatives of the next target are drawn before the current one trains,
+  and their rows (and the next target's) are prefetched
+  (:func:`~.prefetch.prefetch_row`), so that fetching output rows that
+  are not in cache overlaps the current target's arithmetic (20-27 % faster);
+* the per-target helpers that take arrays are inlined into
+  :func:`train_chunk` by numba (``inline="always"``), so a target costs no
+  call passing a dozen arrays; scalar helpers are left to LLVM's inliner,
+  because numba's own inlining types each copy again: inlining those too
+  made the first, compiling fit 3 s slower for no speed.
+
+``group > 1`` trains groups of consecutive targets that share one draw of
+negatives (Intel's HogBatch idea, Ji et al. 2016); within a group the
+contexts are read before the group's input updates are applied. It is
+faster, but on the short-document gcide corpus groups of 4 cost ~1 analogy
+point against exact per-target draws (groups of 2: ~0.6), so the default is
+``group=1``.
 """
 
 from typing import NamedTuple
@@ -30,8 +46,9 @@ import numpy as np
 
 from .._random import next_u64, split_u64
 from .._schedule import linear_alpha
+from .prefetch import prefetch_row
 
-GROUP = 4
+GROUP = 1
 
 
 class ChunkParams(NamedTuple):
@@ -47,7 +64,7 @@ class ChunkParams(NamedTuple):
     group: int = GROUP  # consecutive targets sharing one draw of negatives
 
 
-_alpha_at = numba.njit(inline="always", cache=True)(linear_alpha)
+_alpha_at = numba.njit(cache=True)(linear_alpha)
 
 # sigmoid and log-sigmoid tabulated on [-MAX_EXP, MAX_EXP] as in word2vec's C tool
 # (beyond it the sigmoid is taken as 0 or 1), but read with linear interpolation,
@@ -60,23 +77,25 @@ SIGMOID = np.append(1.0 / (1.0 + np.exp(-_GRID)), 1.0).astype(np.float32)
 LOG_SIGMOID = np.append(-np.log1p(np.exp(-_GRID)), 0.0).astype(np.float32)
 
 
-@numba.njit(inline="always", error_model="numpy", cache=True)
+@numba.njit(error_model="numpy", cache=True)
 def _sigmoid_and_loss(f, label):
-    """sigmoid(f) and the cross-entropy -log p(label) (C-tool clipping at +-MAX_EXP)."""
+    """sigmoid(f) and the cross-entropy ``softplus(f) - label * f`` (C-tool clipping at +-MAX_EXP).
+
+    ``label`` is float32 1 (the target word) or 0 (a negative): a number, not a
+    bool, so that one compiled version serves every call site.
+    """
     if abs(f) >= MAX_EXP:  # rare: the exact loss, the clipped sigmoid
         tail = np.log1p(np.exp(-abs(np.float64(f))))
-        if f > 0:
-            return np.float32(1.0), (tail if label else f + tail)
-        return np.float32(0.0), (tail - f if label else tail)
+        return np.float32(f > 0), max(f, 0.0) + tail - label * f
     pos = (f + MAX_EXP) * (TABLE_SIZE / (2.0 * MAX_EXP))
     i = int(pos)
     frac = np.float32(pos - i)
     s = SIGMOID[i] + (SIGMOID[i + 1] - SIGMOID[i]) * frac
     log_s = np.float64(LOG_SIGMOID[i] + (LOG_SIGMOID[i + 1] - LOG_SIGMOID[i]) * frac)
-    return s, (-log_s if label else f - log_s)
+    return s, (1.0 - label) * f - log_s
 
 
-@numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@numba.njit(inline="always", fastmath=True, error_model="numpy", cache=True)
 def _contexts(syn0, sent, n, g0, g1, window, H, bounds, state):
     """Mean context vector of each target ``g0 <= t < g1`` into ``H``; windows into ``bounds``."""
     dim = syn0.shape[1]
@@ -101,19 +120,87 @@ def _contexts(syn0, sent, n, g0, g1, window, H, bounds, state):
     return state
 
 
-@numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def train_group(syn0, syn1neg, sent, n, g0, g1, window, negative, alpha, prob, alias,
-                H, E, bounds, negs, state):
+@numba.njit(inline="always", fastmath=True, error_model="numpy", cache=True)
+def _score_three(syn1neg, H, E, j, a, b, c, first, alpha):
+    """Update three distinct output rows ``a, b, c`` against hidden vector ``H[j]``.
+
+    The same math as three :func:`_score_one` calls (the rows differ, so no
+    update can change another's score), in one pass over the dimensions:
+    the three dot products are independent chains, and ``H[j]`` and
+    ``E[j]`` are loaded once for three rows. ``first`` marks ``a`` as the
+    target word (label 1). Returns the summed loss.
+    """
+    dim = H.shape[1]
+    label, zero = np.float32(first), np.float32(0.0)
+    fa = fb = fc = zero
+    for k in range(dim):
+        h = H[j, k]
+        fa += h * syn1neg[a, k]
+        fb += h * syn1neg[b, k]
+        fc += h * syn1neg[c, k]
+    sa, la = _sigmoid_and_loss(fa, label)
+    sb, lb = _sigmoid_and_loss(fb, zero)
+    sc, lc = _sigmoid_and_loss(fc, zero)
+    ga = np.float32((label - sa) * alpha)
+    gb = np.float32(-sb * alpha)
+    gc = np.float32(-sc * alpha)
+    for k in range(dim):
+        h = H[j, k]
+        E[j, k] += ga * syn1neg[a, k] + gb * syn1neg[b, k] + gc * syn1neg[c, k]
+        syn1neg[a, k] += ga * h
+        syn1neg[b, k] += gb * h
+        syn1neg[c, k] += gc * h
+    return la + lb + lc
+
+
+@numba.njit(inline="always", fastmath=True, error_model="numpy", cache=True)
+def _score_one(syn1neg, H, E, j, a, first, alpha):
+    """word2vec's update of one output row ``a`` against ``H[j]``; returns its loss."""
+    dim = H.shape[1]
+    f = np.float32(0.0)
+    for k in range(dim):
+        f += H[j, k] * syn1neg[a, k]
+    label = np.float32(first)
+    s, loss = _sigmoid_and_loss(f, label)
+    g = np.float32((label - s) * alpha)
+    for k in range(dim):
+        E[j, k] += g * syn1neg[a, k]
+        syn1neg[a, k] += g * H[j, k]
+    return loss
+
+
+@numba.njit(inline="always", fastmath=True, error_model="numpy", cache=True)
+def _score_rows(syn1neg, H, E, j, rows, m, alpha):
+    """Update output rows ``rows[:m]`` (``rows[0]`` the target word) in order; returns the loss.
+
+    Runs of three distinct rows go through :func:`_score_three`; a row that
+    repeats one of its run's (a negative drawn twice) goes alone, after the
+    earlier copy's update, as word2vec's sequential loop has it.
+    """
+    loss = 0.0
+    d = 0
+    while d < m:
+        a = rows[d]
+        if d + 2 < m and rows[d + 1] != a and rows[d + 2] != a and rows[d + 2] != rows[d + 1]:
+            loss += _score_three(syn1neg, H, E, j, a, rows[d + 1], rows[d + 2], d == 0, alpha)
+            d += 3
+        else:
+            loss += _score_one(syn1neg, H, E, j, a, d == 0, alpha)
+            d += 1
+    return loss
+
+
+@numba.njit(inline="always", fastmath=True, error_model="numpy", cache=True)
+def _train_group(syn0, syn1neg, sent, n, g0, g1, window, alpha, negs, n0, negative,
+                 H, E, bounds, rows, state):
     """Train targets ``sent[g0:g1]`` (of a sentence of length ``n``) with shared negatives.
 
-    Returns ``(state, loss_sum, examples)``; targets without context are skipped.
+    The group's negatives are ``negs[n0:n0 + negative]``; the windows are drawn
+    from ``state``. Returns ``(state, loss_sum, examples)``; targets without
+    context are skipped.
     """
     dim = syn0.shape[1]
     state = _contexts(syn0, sent, n, g0, g1, window, H, bounds, state)
-    for d in range(negative):
-        state, r = next_u64(state)
-        bucket, u = split_u64(r, syn1neg.shape[0])
-        negs[d] = bucket if u < prob[bucket] else alias[bucket]
     loss = 0.0
     examples = 0
     for t in range(g0, g1):
@@ -123,19 +210,13 @@ def train_group(syn0, syn1neg, sent, n, g0, g1, window, negative, alpha, prob, a
             continue
         examples += 1
         word = sent[t]
-        for d in range(negative + 1):
-            target = word if d == 0 else negs[d - 1]
-            if d > 0 and target == word:
-                continue
-            f = np.float32(0.0)
-            for k in range(dim):
-                f += H[j, k] * syn1neg[target, k]
-            s, l = _sigmoid_and_loss(f, d == 0)
-            loss += l
-            g = np.float32(((d == 0) - s) * alpha)
-            for k in range(dim):
-                E[j, k] += g * syn1neg[target, k]
-                syn1neg[target, k] += g * H[j, k]
+        rows[0] = word
+        m = 1
+        for d in range(n0, n0 + negative):
+            if negs[d] != word:     # a negative that drew the target itself is skipped
+                rows[m] = negs[d]
+                m += 1
+        loss += _score_rows(syn1neg, H, E, j, rows, m, alpha)
     for t in range(g0, g1):
         j = t - g0
         for c in range(bounds[j, 0], bounds[j, 1]):
@@ -146,7 +227,12 @@ def train_group(syn0, syn1neg, sent, n, g0, g1, window, negative, alpha, prob, a
     return state, loss, examples
 
 
-@numba.njit(nogil=True, error_model="numpy", cache=True)
+# The same function compiled on its own, for the reference tests to call.
+train_group = numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)(
+    _train_group.py_func)
+
+
+@numba.njit(error_model="numpy", cache=True)
 def _subsample(ids, start, end, keep_prob, sent, state):
     """Copy ``ids[start:end]`` into ``sent``, dropping frequent words at random."""
     n = 0
@@ -159,6 +245,18 @@ def _subsample(ids, start, end, keep_prob, sent, state):
         sent[n] = w
         n += 1
     return n, state
+
+
+@numba.njit(error_model="numpy", cache=True)
+def _draw_negatives(syn1neg, prob, alias, negs, n0, negative, state):
+    """Draw ``negative`` words into ``negs[n0:]`` from the alias table; prefetch their rows."""
+    for d in range(n0, n0 + negative):
+        state, r = next_u64(state)
+        bucket, u = split_u64(r, len(prob))
+        word = bucket if u < prob[bucket] else alias[bucket]
+        negs[d] = word
+        prefetch_row(syn1neg, word)
+    return state
 
 
 @numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
@@ -179,7 +277,15 @@ def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, syn0, syn1
     H = np.empty((group, dim), np.float32)
     E = np.empty((group, dim), np.float32)
     bounds = np.empty((group, 2), np.int64)
-    negs = np.empty(max(params.negative, 1), np.int64)
+    negative = params.negative
+    # two groups' negatives: the next group's are drawn (and their rows
+    # prefetched) before the current group trains
+    negs = np.empty(2 * negative, np.int64)
+    rows = np.empty(negative + 1, np.int64)
+    # the current group's negatives start at n0 (0 or negative: a variable, not the literal 0,
+    # which numba would compile a second version of _draw_negatives for)
+    n0 = negative
+    state = _draw_negatives(syn1neg, prob, alias, negs, n0, negative, state)
     loss_sum, examples, effective, words_seen = 0.0, 0, 0, 0
     for doc in range(doc_lo, doc_hi):
         start, end = offsets[doc], offsets[doc + 1]
@@ -189,9 +295,13 @@ def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, syn0, syn1
                           params.start + words_seen)
         words_seen += end - start
         for g0 in range(0, n, group):
-            state, loss, ex = train_group(syn0, syn1neg, sent, n, g0, min(n, g0 + group),
-                                          params.window, params.negative, alpha, prob, alias,
-                                          H, E, bounds, negs, state)
+            state = _draw_negatives(syn1neg, prob, alias, negs, negative - n0, negative, state)
+            for t in range(g0 + group, min(n, g0 + 2 * group)):
+                prefetch_row(syn1neg, sent[t])  # the next group's targets
+            state, loss, ex = _train_group(syn0, syn1neg, sent, n, g0, min(n, g0 + group),
+                                           params.window, alpha, negs, n0, negative,
+                                           H, E, bounds, rows, state)
+            n0 = negative - n0
             loss_sum += loss
             examples += ex
     return loss_sum, examples, effective
