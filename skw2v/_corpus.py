@@ -57,31 +57,49 @@ class _Lexicon(dict):
         return idx
 
 
+READ_BATCH_TOKENS = 1 << 16
+
+
 def read_corpus(X, analyzer, workdir=None):
     """Tokenize and encode ``X`` in a single streaming pass.
 
     With a ``workdir``, ids beyond ``SPILL_TOKENS`` go to a file there
     (see :mod:`skw2v._idstore`), so a corpus larger than RAM can be read.
+    Tokens are looked up in batches of documents: per document there is
+    only a list extend, which keeps corpora of short documents fast.
     """
     lexicon = _Lexicon()
     ids = IdWriter(workdir, "raw_ids.bin")
-    offsets = array("q", [0])
-    for position, tokens in iter_token_docs(X, analyzer, check=False):
-        try:
-            # itemgetter looks all tokens up in one C loop (unseen ones via __missing__)
-            if len(tokens) > 1:
-                ids.extend(itemgetter(*tokens)(lexicon))
-            elif tokens:
-                ids.extend((lexicon[tokens[0]],))
-        except TypeError:
-            check_tokens(tokens, position)  # raises, naming the token and its position
-            raise
-        offsets.append(len(ids))
+    lengths = array("q")
+    batch, first = [], 0    # the batch's tokens; its first document
+    for _, tokens in iter_token_docs(X, analyzer, check=False):
+        batch += tokens
+        lengths.append(len(tokens))
+        if len(batch) >= READ_BATCH_TOKENS:
+            _encode_batch(batch, lengths, first, lexicon, ids)
+            batch, first = [], len(lengths)
+    _encode_batch(batch, lengths, first, lexicon, ids)
     ids = ids.finish()
     counts = np.zeros(len(lexicon), np.int64)
     for _, block in iter_blocks(ids):
         counts += np.bincount(block, minlength=len(lexicon))
-    return RawCorpus(ids, np.frombuffer(offsets, dtype=np.int64), list(lexicon), counts)
+    offsets = np.zeros(len(lengths) + 1, np.int64)
+    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
+    return RawCorpus(ids, offsets, list(lexicon), counts)
+
+
+def _encode_batch(tokens, lengths, first, lexicon, ids):
+    """Append the provisional ids of ``tokens``, documents ``first:`` of ``lengths``, to ``ids``."""
+    try:
+        # one C loop over the batch; unseen words get ids via _Lexicon.__missing__
+        ids.extend(array("i", map(lexicon.__getitem__, tokens)))
+    except TypeError:
+        start = 0
+        for position in range(first, len(lengths)):
+            end = start + lengths[position]
+            check_tokens(tokens[start:end], position)  # raises, naming the token and document
+            start = end
+        raise
 
 
 def encode(raw, remap, max_doc_len=None, workdir=None):
