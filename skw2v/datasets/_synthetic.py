@@ -218,24 +218,32 @@ def _plant_pairs(rng, n_pairs, n_entity_words, exclude):
     return planted, exclude
 
 
-def _render(rng, rel, a, b, entity, kind):
-    """One sentence of the given kind about the pair (a, b)."""
+def _render(rel, a, b, entity, kind, u, v):
+    """One sentence of the given kind about the pair (a, b).
+
+    ``u`` and ``v`` in [0, 1) pick the template and the entity word.
+    """
     if kind == "pair":
-        template = rel["pair"][rng.randint(len(rel["pair"]))]
-        return template.format(a=a, b=b)
+        templates = rel["pair"]
+        return templates[int(u * len(templates))].format(a=a, b=b)
     if kind in ("left", "right"):
         templates = rel[kind]
-        word = a if kind == "left" else b
-        return templates[rng.randint(len(templates))].format(w=word)
+        return templates[int(u * len(templates))].format(w=a if kind == "left" else b)
+    templates = rel["entity"]
     word = a if kind == "entity_left" else b
-    template = rel["entity"][rng.randint(len(rel["entity"]))]
-    return template.format(w=word, e=entity[rng.randint(len(entity))])
+    return templates[int(u * len(templates))].format(w=word, e=entity[int(v * len(entity))])
 
 
-def _background_clause(rng, background, probabilities, max_words=4):
-    """Zipf-distributed filler words: noise the model must see through."""
-    k = rng.randint(1, max_words + 1)
-    return " and " + " ".join(rng.choice(background, size=k, p=probabilities))
+def _background_clauses(rng, background, probabilities, noisy, max_words=4):
+    """Zipf-distributed filler words after each ``noisy`` sentence: noise to see through.
+
+    Returns one str per sentence ("" for the others), all drawn at once.
+    """
+    lengths = np.where(noisy, rng.randint(1, max_words + 1, size=len(noisy)), 0)
+    words = rng.choice(background, size=int(lengths.sum()), p=probabilities).tolist()
+    ends = np.cumsum(lengths).tolist()
+    return ["" if n == 0 else " and " + " ".join(words[end - n:end])
+            for n, end in zip(lengths.tolist(), ends)]
 
 
 def make_analogy_corpus(
@@ -293,15 +301,17 @@ def make_analogy_corpus(
     )
     background = np.array(_invent_words(n_background, rng, taken))
     probabilities = _zipf_probabilities(n_background, 1.0)
+    # every draw at once: the loop below only formats strings
+    relation = rng.randint(len(planted), size=n_sentences).tolist()
+    pair = rng.randint(n_pairs, size=n_sentences).tolist()
+    kind = rng.choice(len(_KINDS), size=n_sentences, p=_KIND_P).tolist()
+    u, v = rng.random_sample((2, n_sentences)).tolist()
+    clauses = _background_clauses(rng, background, probabilities,
+                                  rng.random_sample(n_sentences) < noise)
     docs = []
-    for _ in range(n_sentences):
-        rel, left, right, entities = planted[rng.randint(len(planted))]
-        i = rng.randint(n_pairs)
-        kind = _KINDS[rng.choice(len(_KINDS), p=_KIND_P)]
-        sentence = _render(rng, rel, left[i], right[i], entities[i], kind)
-        if rng.random_sample() < noise:
-            sentence += _background_clause(rng, background, probabilities)
-        docs.append(sentence)
+    for r, i, k, ui, vi, clause in zip(relation, pair, kind, u, v, clauses):
+        rel, left, right, entities = planted[r]
+        docs.append(_render(rel, left[i], right[i], entities[i], _KINDS[k], ui, vi) + clause)
     return docs, _analogies(planted)
 
 
