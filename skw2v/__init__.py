@@ -1,5 +1,6 @@
 """skw2v: word2vec CBOW with negative sampling as a scikit-learn estimator."""
 
+from . import _jit  # noqa: F401  (announces kernel compilation)
 from ._corpus import LineCorpus
 from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
 from ._keyedvectors import KeyedVectors

@@ -30,3 +30,30 @@ def test_import_compiles_nothing_and_second_process_hits_the_cache():
     second = run_probe()
     assert first["at_import"] == 0 and second["at_import"] == 0
     assert second["misses"] == 0 and second["hits"] >= 1
+
+
+COLD_FIT = """
+import time
+t0 = time.perf_counter()
+from skw2v import CBOWVectorizer
+t1 = time.perf_counter()
+CBOWVectorizer(vector_size=8, epochs=1, min_count=1, n_jobs=2).fit([["a", "b", "c"]] * 5)
+t2 = time.perf_counter()
+print(f"import {t1 - t0:.2f} s, first fit {t2 - t1:.2f} s")
+"""
+
+
+@pytest.mark.slow
+def test_a_cold_cache_compiles_once_and_says_so_in_one_line(tmp_path):
+    """With an empty NUMBA_CACHE_DIR the first fit announces compiling; the next one is quiet."""
+    import os
+
+    from skw2v._jit import MESSAGE
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", COLD_FIT], capture_output=True, text=True,
+                           check=True, timeout=600, env=env) for _ in range(2)]
+    cold, warm = (run.stderr.splitlines() for run in runs)
+    assert cold.count(MESSAGE) == 1, cold
+    assert MESSAGE not in warm, warm
+    assert any(tmp_path.rglob("*.nbi")), "the kernels were not written to the cache"
