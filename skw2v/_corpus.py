@@ -9,12 +9,13 @@ needs a second pass and no list of strings is kept. Counting is then a
 import codecs
 import os
 from array import array
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
 
 from ._analyzer import check_tokens, iter_token_docs
-from ._idstore import DiskIds, IdWriter, iter_blocks
+from ._idstore import IdWriter, iter_blocks
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 
 
@@ -69,7 +70,7 @@ def read_corpus(X, analyzer, workdir=None):
     """
     lexicon = _Lexicon()
     ids = IdWriter(workdir, "raw_ids.bin")
-    lengths = array("i")    # int32: a quarter of the int64 offsets' memory on the way
+    lengths = array("q")
     batch, first = [], 0    # the batch's tokens; its first document
     for _, tokens in iter_token_docs(X, analyzer, check=False):
         batch += tokens
@@ -83,7 +84,7 @@ def read_corpus(X, analyzer, workdir=None):
     for _, block in iter_blocks(ids):
         counts += np.bincount(block, minlength=len(lexicon))
     offsets = np.zeros(len(lengths) + 1, np.int64)
-    np.cumsum(np.frombuffer(lengths, dtype=np.int32), out=offsets[1:])
+    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
     return RawCorpus(ids, offsets, list(lexicon), counts)
 
 
@@ -108,8 +109,7 @@ def encode(raw, remap, max_doc_len=None, workdir=None):
     are dropped and documents longer than ``max_doc_len`` are cut into
     pieces of that many tokens, as gensim does.
     """
-    # input already on disk: so is the output, without first filling a buffer in memory
-    out = IdWriter(workdir, "ids.bin", spill_tokens=0 if isinstance(raw.ids, DiskIds) else None)
+    out = IdWriter(workdir, "ids.bin")
     # kept_before[i]: how many tokens before raw offset i survive the remap
     kept_before = np.empty(len(raw.offsets), np.int64)
     for start, block in iter_blocks(raw.ids):
@@ -119,7 +119,7 @@ def encode(raw, remap, max_doc_len=None, workdir=None):
         csum = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
         kept_before[lo:hi] = len(out) + csum[raw.offsets[lo:hi] - start]
         out.extend(final[keep])
-    kept_before[np.searchsorted(raw.offsets, len(raw.ids)):] = len(out)
+    kept_before[raw.offsets >= len(raw.ids)] = len(out)
     offsets = split_offsets(kept_before, max_doc_len) if max_doc_len else kept_before
     return EncodedCorpus(out.finish(), drop_empty(offsets))
 
@@ -129,7 +129,7 @@ def drop_empty(offsets):
     boundary = np.empty(len(offsets), bool)
     boundary[0] = True
     np.not_equal(offsets[1:], offsets[:-1], out=boundary[1:])
-    return offsets if boundary.all() else offsets[boundary]
+    return offsets[boundary]
 
 
 def split_offsets(offsets, max_len):

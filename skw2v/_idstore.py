@@ -74,14 +74,10 @@ def iter_blocks(ids, size=BLOCK_TOKENS):
 
 
 class IdWriter:
-    """Append-only int32 ids: in memory, spilled to ``workdir`` past ``spill_tokens``.
+    """Append-only int32 ids: in memory, spilled to ``workdir`` past ``SPILL_TOKENS``."""
 
-    ``spill_tokens`` defaults to :data:`SPILL_TOKENS`; 0 writes to disk from the first block.
-    """
-
-    def __init__(self, workdir=None, name="ids.bin", spill_tokens=None):
+    def __init__(self, workdir=None, name="ids.bin"):
         self.workdir, self.name = workdir, name
-        self.spill_tokens = SPILL_TOKENS if spill_tokens is None else spill_tokens
         self.buf = array("i")
         self.path = None
         self.on_disk = 0
@@ -95,7 +91,7 @@ class IdWriter:
             self.buf.frombytes(np.ascontiguousarray(values, np.int32).tobytes())
         else:
             self.buf.extend(values)
-        limit = BLOCK_TOKENS if self.path else self.spill_tokens
+        limit = BLOCK_TOKENS if self.path else SPILL_TOKENS
         if self.workdir is not None and len(self.buf) >= limit:
             self._flush()
 
