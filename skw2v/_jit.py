@@ -14,6 +14,7 @@ import logging
 import threading
 
 from numba.core import event
+from numba.core.registry import CPUDispatcher
 
 logger = logging.getLogger("skw2v")
 
@@ -29,8 +30,12 @@ class _CompileNotice(event.Listener):
         self.told = False
 
     def on_start(self, ev):
-        py_func = getattr(ev.data.get("dispatcher"), "py_func", None)
-        if not getattr(py_func, "__module__", "").startswith("skw2v"):
+        dispatcher = ev.data.get("dispatcher")
+        # CPU kernels only: they are cached, so "once" holds (the GPU kernel compiles in every
+        # process, which the user guide says)
+        if not isinstance(dispatcher, CPUDispatcher):
+            return
+        if not getattr(dispatcher.py_func, "__module__", "").startswith("skw2v"):
             return
         with self.lock:
             if self.told:

@@ -57,3 +57,26 @@ def test_a_cold_cache_compiles_once_and_says_so_in_one_line(tmp_path):
     assert cold.count(MESSAGE) == 1, cold
     assert MESSAGE not in warm, warm
     assert any(tmp_path.rglob("*.nbi")), "the kernels were not written to the cache"
+
+
+def test_compile_notice_speaks_once_and_only_for_skw2v_cpu_functions(caplog, monkeypatch):
+    """A fresh listener: silent for other code, one WARNING at the first skw2v compilation."""
+    import logging
+
+    import numba
+    from numba.core import event
+
+    from skw2v import _jit
+    from skw2v._jit import MESSAGE, _CompileNotice
+    from skw2v._schedule import linear_alpha
+
+    monkeypatch.setattr(_jit.NOTICE, "told", True)  # the process-wide one stays quiet here
+    notice = _CompileNotice()
+    with caplog.at_level(logging.WARNING, logger="skw2v"), \
+            event.install_listener("numba:compile", notice):
+        numba.njit(lambda x: x + 1)(1)            # not skw2v's: no notice
+        assert not notice.told
+        numba.njit(linear_alpha)(0.025, 1e-7, 1e-4, 10)  # a fresh skw2v function: compiles
+        numba.njit(linear_alpha)(0.025, 1e-7, 1e-4, 20)  # and again: already said
+    assert notice.told
+    assert [r.getMessage() for r in caplog.records].count(MESSAGE) == 1
