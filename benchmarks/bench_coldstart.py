@@ -53,20 +53,25 @@ print("RESULT " + json.dumps({{"import_s": time.perf_counter() - t0}}))
 """
 
 
-def run(code, cache_dir, timeout=900):
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=timeout, check=True)
-    line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):]), out.stderr
-
-
-def run_demo(cache_dir, timeout=900):
+def child(args, cache_dir, timeout=900):
+    """Run ``python *args`` with ``NUMBA_CACHE_DIR=cache_dir``; return (seconds, stdout, stderr)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "skw2v", "demo"], capture_output=True, text=True,
-                   env=env, timeout=timeout, check=True)
-    return time.perf_counter() - t
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
+                         timeout=timeout, check=True)
+    return time.perf_counter() - t, out.stdout, out.stderr
+
+
+def run(code, cache_dir):
+    """A child running ``code``: its RESULT dict and its stderr."""
+    _, stdout, stderr = child(["-c", code], cache_dir)
+    line = [x for x in stdout.splitlines() if x.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT "):]), stderr
+
+
+def run_demo(cache_dir):
+    """Wall seconds of ``skw2v demo`` in a child."""
+    return child(["-m", "skw2v", "demo"], cache_dir)[0]
 
 
 def main(argv=None):
