@@ -10,6 +10,8 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from ._idstore import searchsorted
+
 SIF_A = 1e-3
 _MAX_TOKENS_PER_BLOCK = 1 << 20
 _SIF_BLOCK_DOCS = 1024  # document vectors held at once while estimating the SIF component
@@ -104,7 +106,7 @@ def sif_common_component(ids, indptr, vectors, counts, max_tokens=SIF_MAX_TOKENS
     (dim x dim) Gram matrix, whose first singular vector is the direction.
     Under two non-empty documents there is no direction to remove: zeros.
     """
-    n_docs = max(int(np.searchsorted(indptr, max_tokens, side="right")) - 1, 1)
+    n_docs = max(int(searchsorted(indptr, max_tokens, side="right")) - 1, 1)
     n_docs = min(n_docs, len(indptr) - 1)
     indptr = np.asarray(indptr[: n_docs + 1])
     dim = vectors.shape[1]

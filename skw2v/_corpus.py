@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._analyzer import check_tokens, iter_token_docs
-from ._idstore import IdWriter, iter_blocks
+from ._idstore import ArrayWriter, iter_blocks
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 
 
@@ -25,8 +25,8 @@ class EncodedCorpus(NamedTuple):
     ``ids[offsets[i]:offsets[i + 1]]`` are the vocabulary ids of document i.
     """
 
-    ids: np.ndarray      # int32 ndarray, or DiskIds for a corpus spilled to disk
-    offsets: np.ndarray  # int64, len n_docs + 1, starts at 0
+    ids: np.ndarray      # int32 ndarray, or DiskArray for a corpus spilled to disk
+    offsets: np.ndarray  # int64, len n_docs + 1, starts at 0 (ndarray or DiskArray)
 
     @property
     def n_words(self):
@@ -36,8 +36,8 @@ class EncodedCorpus(NamedTuple):
 class RawCorpus(NamedTuple):
     """The result of one reading pass: provisional ids and the lexicon."""
 
-    ids: np.ndarray      # int32 provisional ids (first-seen rank)
-    offsets: np.ndarray  # int64
+    ids: np.ndarray      # int32 provisional ids (first-seen rank); ndarray or DiskArray
+    offsets: np.ndarray  # int64; ndarray or DiskArray
     words: list          # provisional id -> word
     counts: np.ndarray   # int64 count per provisional id
 
@@ -63,71 +63,102 @@ READ_BATCH_TOKENS = 1 << 16
 def read_corpus(X, analyzer, workdir=None):
     """Tokenize and encode ``X`` in a single streaming pass.
 
-    With a ``workdir``, ids beyond ``SPILL_TOKENS`` go to a file there
-    (see :mod:`skw2v._idstore`), so a corpus larger than RAM can be read.
-    Tokens are looked up in batches of documents: per document there is
-    only a list extend, which keeps corpora of short documents fast.
+    With a ``workdir``, ids and document offsets past ``SPILL_BYTES`` go to
+    files there (see :mod:`skw2v._idstore`), so a corpus larger than RAM can
+    be read. Tokens are looked up in batches of documents: per document
+    there is only a list extend, which keeps corpora of short documents fast.
     """
     lexicon = _Lexicon()
-    ids = IdWriter(workdir, "raw_ids.bin")
-    lengths = array("q")
-    batch, first = [], 0    # the batch's tokens; its first document
+    ids = ArrayWriter(workdir, "raw_ids.bin")
+    offsets = ArrayWriter(workdir, "raw_offsets.bin", np.int64)
+    offsets.extend([0])
+    batch, lengths, first = [], [], 0  # the batch's tokens, its documents' lengths, its first document
     for _, tokens in iter_token_docs(X, analyzer, check=False):
         batch += tokens
         lengths.append(len(tokens))
         if len(batch) >= READ_BATCH_TOKENS:
-            _encode_batch(batch, lengths, first, lexicon, ids)
-            batch, first = [], len(lengths)
-    _encode_batch(batch, lengths, first, lexicon, ids)
-    ids = ids.finish()
+            _encode_batch(batch, lengths, first, lexicon, ids, offsets)
+            batch, lengths, first = [], [], first + len(lengths)
+    _encode_batch(batch, lengths, first, lexicon, ids, offsets)
+    ids, offsets = ids.finish(), offsets.finish()
     counts = np.zeros(len(lexicon), np.int64)
     for _, block in iter_blocks(ids):
         counts += np.bincount(block, minlength=len(lexicon))
-    offsets = np.zeros(len(lengths) + 1, np.int64)
-    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
     return RawCorpus(ids, offsets, list(lexicon), counts)
 
 
-def _encode_batch(tokens, lengths, first, lexicon, ids):
-    """Append the provisional ids of ``tokens``, documents ``first:`` of ``lengths``, to ``ids``."""
+def _encode_batch(tokens, lengths, first, lexicon, ids, offsets):
+    """Append the provisional ids of ``tokens`` to ``ids`` and the end offsets of their
+    documents (``lengths``, numbered from ``first``) to ``offsets``."""
     try:
         # one C loop over the batch; unseen words get ids via _Lexicon.__missing__
         ids.extend(array("i", map(lexicon.__getitem__, tokens)))
     except TypeError:
         start = 0
-        for position in range(first, len(lengths)):
-            end = start + lengths[position]
-            check_tokens(tokens[start:end], position)  # raises, naming the token and document
-            start = end
+        for position, length in enumerate(lengths, first):
+            check_tokens(tokens[start:start + length], position)  # raises, naming token and document
+            start += length
         raise
+    offsets.extend(np.cumsum(lengths, dtype=np.int64) + (len(ids) - len(tokens)))
 
 
 def encode(raw, remap, max_doc_len=None, workdir=None):
     """Map provisional ids through ``remap`` (-1 drops the token), then split.
 
-    Streams block by block, so disk-backed ids stay on disk. Empty documents
-    are dropped and documents longer than ``max_doc_len`` are cut into
-    pieces of that many tokens, as gensim does.
+    Streams block by block, ids and offsets alike, so a corpus spilled to
+    disk stays there. Empty documents are dropped and documents longer than
+    ``max_doc_len`` are cut into pieces of that many tokens, as gensim does.
     """
-    out = IdWriter(workdir, "ids.bin")
-    # kept_before[i]: how many tokens before raw offset i survive the remap
-    kept_before = np.empty(len(raw.offsets), np.int64)
-    for start, block in iter_blocks(raw.ids):
+    out = ArrayWriter(workdir, "ids.bin")
+    bounds = ArrayWriter(workdir, "offsets.bin", np.int64)
+    last = None  # the last boundary written
+    for start, block, doc_starts in _blocks_with_offsets(raw.ids, raw.offsets):
         final = remap[block]
         keep = final >= 0
-        lo, hi = np.searchsorted(raw.offsets, [start, start + len(block)])
-        csum = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-        kept_before[lo:hi] = len(out) + csum[raw.offsets[lo:hi] - start]
+        csum = np.zeros(len(block) + 1, np.int64)
+        np.cumsum(keep, out=csum[1:])
+        # tokens kept before each document start: the documents' new offsets
+        kept_before = len(out) + csum[doc_starts - start]
         out.extend(final[keep])
-    kept_before[raw.offsets >= len(raw.ids)] = len(out)
-    offsets = split_offsets(kept_before, max_doc_len) if max_doc_len else kept_before
-    return EncodedCorpus(out.finish(), drop_empty(offsets))
+        last = _write_boundaries(bounds, kept_before, last, max_doc_len)
+    return EncodedCorpus(out.finish(), bounds.finish())
+
+
+def _blocks_with_offsets(ids, offsets):
+    """Yield ``(start, block, doc_starts)``: each block of ``ids`` and the (sorted)
+    ``offsets`` that fall in it; the last block also takes those at the very end."""
+    pending = np.zeros(0, np.int64)
+    more_offsets = (block for _, block in iter_blocks(offsets))
+    blocks = iter_blocks(ids) if len(ids) else [(0, ids[:0])]
+    for start, block in blocks:
+        end = start + len(block)
+        last = end >= len(ids)
+        while last or not len(pending) or pending[-1] < end:
+            more = next(more_offsets, None)
+            if more is None:
+                break
+            pending = np.concatenate([pending, more])
+        cut = len(pending) if last else int(np.searchsorted(pending, end))
+        yield start, block, pending[:cut]
+        pending = pending[cut:]
+
+
+def _write_boundaries(bounds, offsets, last, max_doc_len):
+    """Append ``offsets`` (following ``last``) to ``bounds``: empty documents dropped,
+    long ones cut. Returns the new last boundary."""
+    if last is not None:
+        offsets = np.concatenate([[last], offsets])
+    if max_doc_len:
+        offsets = split_offsets(offsets, max_doc_len)
+    offsets = drop_empty(offsets)
+    bounds.extend(offsets if last is None else offsets[1:])
+    return offsets[-1] if len(offsets) else last
 
 
 def drop_empty(offsets):
     """Remove repeated boundaries (empty documents) from sorted offsets."""
     boundary = np.empty(len(offsets), bool)
-    boundary[0] = True
+    boundary[:1] = True
     np.not_equal(offsets[1:], offsets[:-1], out=boundary[1:])
     return offsets[boundary]
 

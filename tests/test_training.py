@@ -20,9 +20,10 @@ def test_schedule_decays_linearly_to_min_alpha():
 
 def test_plan_chunks_cover_all_documents():
     offsets = np.cumsum([0] + [7, 1, 30, 2, 2, 50, 1])
-    bounds = plan_chunks(offsets, 10)
+    bounds, words = plan_chunks(offsets, 10)
     assert bounds[0] == 0 and bounds[-1] == len(offsets) - 1
     assert (np.diff(bounds) > 0).all()
+    assert words.tolist() == offsets[bounds].tolist()
 
 
 def test_verbose_shows_progress_bar_and_epoch_log(lee_docs, capsys, caplog):

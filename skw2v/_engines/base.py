@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._device import to_numpy
+from .._idstore import searchsorted, take
 
 
 class TrainingTables(NamedTuple):
@@ -87,11 +88,16 @@ class Engine:
 
 
 def plan_chunks(offsets, chunk_words, doc_lo=0, doc_hi=None):
-    """Boundaries cutting documents ``doc_lo:doc_hi`` into chunks of ~``chunk_words`` words."""
+    """Boundaries cutting documents ``doc_lo:doc_hi`` into chunks of ~``chunk_words`` words.
+
+    Returns ``(bounds, words)``: document indices and the offsets at them
+    (``offsets`` may be a DiskArray; it is then read by blocks, not whole).
+    """
     doc_hi = len(offsets) - 1 if doc_hi is None else doc_hi
     marks = np.arange(offsets[doc_lo], offsets[doc_hi], max(int(chunk_words), 1))
-    bounds = np.searchsorted(offsets, marks, side="left")
-    return np.unique(np.concatenate([[doc_lo], bounds, [doc_hi]]))
+    bounds = searchsorted(offsets, marks, start=doc_lo, stop=doc_hi + 1)
+    bounds = np.unique(np.concatenate([[doc_lo], bounds, [doc_hi]]))
+    return bounds, take(offsets, bounds)
 
 
 @contextlib.contextmanager

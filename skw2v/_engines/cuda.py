@@ -78,14 +78,13 @@ class CudaHogwildEngine(Engine):
     def train(self, epoch, doc_lo, doc_hi, schedule, report):
         """Train documents ``doc_lo:doc_hi`` of ``epoch``, reporting each block's tally."""
         offsets = self.corpus.offsets
-        bounds = plan_chunks(offsets, self.block_words, doc_lo, doc_hi)
+        bounds, words = plan_chunks(offsets, self.block_words, doc_lo, doc_hi)
         blocks = list(zip(bounds[:-1], bounds[1:]))
         with self._device(), self._oom_guard():
-            spans = [(int(offsets[lo]), int(offsets[hi])) for lo, hi in blocks]
-            for (lo, hi), ids in zip(blocks, self.loader.blocks(spans)):
-                local = self.xp.asarray(offsets[lo:hi + 1] - offsets[lo])
-                report(self._train_block(ids, local, schedule.position(epoch, int(offsets[lo])),
-                                         schedule))
+            spans = [(int(lo), int(hi)) for lo, hi in zip(words[:-1], words[1:])]
+            for (lo, hi), (start, _), ids in zip(blocks, spans, self.loader.blocks(spans)):
+                local = self.xp.asarray(offsets[lo:hi + 1] - start)
+                report(self._train_block(ids, local, schedule.position(epoch, start), schedule))
 
     def _train_block(self, ids, offsets, pos_base, schedule):
         xp = self.xp

@@ -41,17 +41,18 @@ class HogwildEngine(Engine):
 
     def _run_chunk(self, doc_lo, doc_hi, params):
         ids, offsets = self.corpus
-        lo, hi = offsets[doc_lo], offsets[doc_hi]
-        # A slice: a view in memory, a fresh read for a corpus spilled to disk.
+        # Slices: views in memory, fresh reads for a corpus spilled to disk.
+        offsets = offsets[doc_lo:doc_hi + 1]
+        lo, hi = offsets[0], offsets[-1]
         loss, examples, effective = train_chunk(
-            ids[lo:hi], offsets[doc_lo:doc_hi + 1] - lo, 0, doc_hi - doc_lo, *self.tables,
+            ids[lo:hi], offsets - lo, 0, doc_hi - doc_lo, *self.tables,
             self.syn0, self.syn1neg, params)
         return ChunkTally(int(hi - lo), loss, examples, effective)
 
     def _jobs(self, epoch, doc_lo, doc_hi, schedule):
         """``(doc_lo, doc_hi, ChunkParams)`` of every chunk; seeds drawn once per call."""
-        bounds = plan_chunks(self.corpus.offsets, self.chunk_words, doc_lo, doc_hi)
-        starts = schedule.position(epoch, self.corpus.offsets[bounds[:-1]])
+        bounds, words = plan_chunks(self.corpus.offsets, self.chunk_words, doc_lo, doc_hi)
+        starts = schedule.position(epoch, words[:-1])
         seeds = seed_states(self.random_state, len(starts))
         return [(int(lo), int(hi), ChunkParams(self.window, self.negative, schedule.alpha,
                                                schedule.step, schedule.min_alpha, int(start),

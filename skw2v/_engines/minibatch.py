@@ -409,9 +409,9 @@ class MinibatchEngine(Engine):
         rng = self._rng()
         sampler = UnigramSampler.from_table(*self.alias_table, self.negative, rng, self.xp)
         model = CBOWModel(self.xp, self.syn0, self.syn1neg, sampler, self.negative)
-        bounds = plan_chunks(self.offsets, self.block_words, doc_lo, doc_hi)
+        _, words = plan_chunks(self.offsets, self.block_words, doc_lo, doc_hi)
         with self._device(), self._oom_guard():
-            for lo, hi in zip(self.offsets[bounds[:-1]], self.offsets[bounds[1:]]):
+            for lo, hi in zip(words[:-1], words[1:]):
                 block = self._block(int(lo), int(hi), epoch, schedule, rng)
                 loss = self._train_block(model, block)
                 report(ChunkTally(int(hi - lo), loss, len(block.target), block.n_kept))
