@@ -57,7 +57,7 @@ class _Lexicon(dict):
         return idx
 
 
-READ_BATCH_TOKENS = 1 << 16
+READ_BATCH_TOKENS = 1 << 13
 
 
 def read_corpus(X, analyzer, workdir=None):
