@@ -15,8 +15,12 @@ import os
 
 import numpy as np
 
-SPILL_BYTES = 1 << 24   # up to 16 MiB of an array stays in memory; more goes to disk
-BLOCK_BYTES = 1 << 20   # unit of disk writes and of streaming passes
+# Small on purpose: reading a spilled array back costs little (the page cache
+# holds it), while every MiB held here adds to the fit's peak RSS, and large
+# temporaries raise glibc's mmap threshold so that later ones stay resident
+# after they are freed (measured by phase: benchmarks/RESULTS.md, issue 12).
+SPILL_BYTES = 1 << 20   # up to 1 MiB of an array stays in memory; more goes to disk
+BLOCK_BYTES = 1 << 18   # unit of disk writes and of streaming passes
 
 
 class DiskArray:
