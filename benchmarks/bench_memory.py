@@ -101,8 +101,8 @@ def phases_child(spec, params, small):
     _, base, seconds = skw2v_fitted(spec, params, small, instrument)
     current[0] = None
     sampler.join()
-    rows = [[label, f"+{peaks[label] - base:.0f}", f"+{ends[label] - base:.0f}"]
-            for _, label in PHASES if label in ends]
+    rows = [[label, f"+{max(peaks.get(label, 0.0), ends[label]) - base:.0f}",
+             f"+{ends[label] - base:.0f}"] for _, label in PHASES if label in ends]
     C.emit({"rows": rows, "seconds": seconds, "rss_base_mib": base,
             "rss_peak_mib": C.peak_rss_mib()})
 
