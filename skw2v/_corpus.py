@@ -145,14 +145,15 @@ def _blocks_with_offsets(ids, offsets):
 
 def _write_boundaries(bounds, offsets, last, max_doc_len):
     """Append ``offsets`` (following ``last``) to ``bounds``: empty documents dropped,
-    long ones cut. Returns the new last boundary."""
+    long ones cut. Returns the new last boundary (``offsets`` always has one, the first
+    block starting at 0)."""
     if last is not None:
         offsets = np.concatenate([[last], offsets])
     if max_doc_len:
         offsets = split_offsets(offsets, max_doc_len)
     offsets = drop_empty(offsets)
     bounds.extend(offsets if last is None else offsets[1:])
-    return offsets[-1] if len(offsets) else last
+    return offsets[-1]
 
 
 def drop_empty(offsets):

@@ -96,10 +96,10 @@ def searchsorted(array, values, side="left", start=0, stop=None):
     if isinstance(array, np.ndarray):
         return start + np.searchsorted(array[start:stop], values, side)
     found = np.full(np.shape(values), start, np.int64)
+    before = np.less_equal if side == "left" else np.less  # value counts nothing past this block
     for _, block in iter_blocks(array, start=start, stop=stop):
         found += np.searchsorted(block, values, side)
-        past = np.less_equal if side == "left" else np.less
-        if len(block) and np.all(past(values, block[-1])):
+        if len(block) and np.all(before(values, block[-1])):
             break  # every later element is at least block[-1]: none counts
     return found
 

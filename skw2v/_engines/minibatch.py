@@ -381,7 +381,7 @@ class MinibatchEngine(Engine):
         with self._device(), self._oom_guard():
             self.ids = xp.asarray(corpus.ids)
             self.doc = xp.asarray(np.repeat(np.arange(self.n_docs, dtype=np.int32),
-                                            np.diff(corpus.offsets)))
+                                            np.diff(self.offsets)))
             self.keep_prob = xp.asarray(tables.keep_prob, dtype=xp.float32)
             self.alias_table = (xp.asarray(tables.prob, dtype=xp.float32),
                                 xp.asarray(tables.alias, dtype=xp.int32))
