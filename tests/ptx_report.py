@@ -18,8 +18,8 @@ import tempfile
 import types
 
 SIGNATURE = ("void(int32[::1], int32[::1], int32[::1], int32[::1], int32[::1], int32[::1], "
-             "float32[:, ::1], float32[:, ::1], float32[::1], int32[::1], int64, int64, uint64, "
-             "uint64, float32, float32, float32, float32[::1], int32[::1])")
+             "float32[:, ::1], float32[:, ::1], float32[::1], int32[::1], uint8[::1], int64, "
+             "int64, uint64, uint64, float32, float32, float32, float32[::1], int32[::1])")
 
 
 def _no_device_needed():

@@ -33,10 +33,11 @@ from skw2v._training import run_epochs
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def random_block(n_words=90, vocab=10, dim=20, segment_words=8, seed=0):
+def random_block(n_words=90, vocab=10, dim=20, segment_words=8, seed=0, locked=()):
     """A block with every complication: subsampling, several documents (one of a
     single word), segments shorter than a window, a small vocabulary (negatives
-    that hit the target or repeat)."""
+    that hit the target or repeat). The tables are ``(prob, alias, locked)``, with
+    the input rows of the words in ``locked`` frozen."""
     rng = np.random.RandomState(seed)
     prob, alias = alias_table(rng.randint(1, 40, vocab), 0.75)
     keep_prob = rng.uniform(0.4, 1.3, vocab).astype(np.float32)
@@ -47,7 +48,9 @@ def random_block(n_words=90, vocab=10, dim=20, segment_words=8, seed=0):
     syn1neg = rng.uniform(-0.3, 0.3, (vocab, dim)).astype(np.float32)
     schedule = dict(window=3, negative=4, seed=np.uint64(77), pos_base=np.uint64(5000),
                     alpha0=np.float32(0.05), step=np.float32(2e-5), min_alpha=np.float32(1e-3))
-    return plan, (prob, alias), syn0, syn1neg, schedule
+    lock = np.zeros(vocab, np.uint8)
+    lock[list(locked)] = 1
+    return plan, (prob, alias, lock), syn0, syn1neg, schedule
 
 
 def run(trainer, plan, tables, syn0, syn1neg, s, *extra):
@@ -109,8 +112,9 @@ def test_subsampling_keeps_each_word_at_its_keep_probability():
 
 # ------------------------------------------------------------- the reference
 def word2vec_cbow(plan, tables, syn0, syn1neg, s):
-    """SPEC section 2 in float64, word by word over the kept words of each document."""
-    prob, alias = tables
+    """SPEC section 2 in float64, word by word over the kept words of each document
+    (the input rows of locked words are not updated)."""
+    prob, alias, locked = tables
     syn0, syn1neg = syn0.astype(np.float64), syn1neg.astype(np.float64)
     loss = 0.0
     for t in range(len(plan.ids)):
@@ -137,12 +141,21 @@ def word2vec_cbow(plan, tables, syn0, syn1neg, s):
             neu1e += g * syn1neg[target]
             syn1neg[target] += g * h
         for c in context:
-            syn0[c] += neu1e
+            if not locked[c]:
+                syn0[c] += neu1e
     return syn0, syn1neg, loss
 
 
-def test_reference_is_word2vecs_cbow_update():
-    plan, tables, syn0, syn1neg, s = random_block()
+def assert_rows_unchanged(after, before, locked):
+    """The rows of ``locked`` words are bit-identical; every other row was trained."""
+    frozen = np.asarray(locked).astype(bool)
+    assert np.array_equal(after[frozen].view(np.uint32), before[frozen].view(np.uint32))
+    assert (after[~frozen] != before[~frozen]).any(axis=1).all()
+
+
+@pytest.mark.parametrize("locked", [(), (1, 4, 7)])
+def test_reference_is_word2vecs_cbow_update(locked):
+    plan, tables, syn0, syn1neg, s = random_block(locked=locked)
     want0, want1, want_loss = word2vec_cbow(plan, tables, syn0, syn1neg, s)
     got0, got1, loss, examples = run(train_segments_reference, plan, tables, syn0, syn1neg, s, 1)
     np.testing.assert_allclose(got0, want0, atol=2e-6)
@@ -150,6 +163,8 @@ def test_reference_is_word2vecs_cbow_update():
     assert loss.sum() == pytest.approx(want_loss, rel=1e-5)
     assert 0 < examples.sum() < len(plan.ids)  # the one-word document has no context
     assert np.abs(got0 - syn0).max() > 1e-3  # and it did train
+    assert_rows_unchanged(got0, syn0, tables[2])
+    assert (got1 != syn1neg).any(axis=1).all()  # locked words' output rows train too
 
 
 def test_lockstep_segments_read_before_they_write():
@@ -172,13 +187,19 @@ def test_lockstep_segments_read_before_they_write():
 
 # ----------------------------------------------------- the kernel, simulated
 def test_kernel_in_the_simulator_equals_the_reference():
-    plan, tables, syn0, syn1neg, s = random_block(n_words=48, dim=40)  # 2 values a lane
+    """With locked words: their input rows stay bit-identical in both."""
+    plan, tables, syn0, syn1neg, s = random_block(n_words=48, dim=40,  # 2 values a lane
+                                                  locked=(0, 3, 8))
     kernel = train_kernel(lanes_for(40))[1, WARP]  # one warp: segments one after another
     want = run(train_segments_reference, plan, tables, syn0, syn1neg, s, 1)
     got = run(kernel, plan, tables, syn0, syn1neg, s)
     for w, g in zip(want[:3], got[:3]):
         np.testing.assert_allclose(g, w, atol=1e-6, rtol=1e-5)
     np.testing.assert_array_equal(got[3], want[3])
+    frozen = tables[2].astype(bool)
+    for trained in (want[0], got[0]):
+        assert np.array_equal(trained[frozen].view(np.uint32), syn0[frozen].view(np.uint32))
+    assert np.abs(got[0] - syn0).max() > 1e-3
 
 
 def test_training_does_not_depend_on_blocking():
@@ -391,7 +412,7 @@ def test_kernels_compile_for_sm90_without_float64_or_spills():
 def test_kernel_on_the_device_equals_the_reference():
     import cupy
 
-    plan, tables, syn0, syn1neg, s = random_block(n_words=300, dim=100)
+    plan, tables, syn0, syn1neg, s = random_block(n_words=300, dim=100, locked=(2, 5))
     want = run(train_segments_reference, plan, tables, syn0, syn1neg, s, 1)
     kernel = train_kernel(lanes_for(100))[1, WARP]
     d = [cupy.asarray(a) for a in (*plan, syn0, syn1neg, *tables)]
@@ -401,6 +422,8 @@ def test_kernel_on_the_device_equals_the_reference():
     np.testing.assert_allclose(d[6].get(), want[0], atol=1e-5)
     np.testing.assert_allclose(d[7].get(), want[1], atol=1e-5)
     np.testing.assert_array_equal(examples.get(), want[3])
+    frozen = tables[2].astype(bool)
+    assert np.array_equal(d[6].get()[frozen].view(np.uint32), syn0[frozen].view(np.uint32))
 
 
 @pytest.mark.gpu

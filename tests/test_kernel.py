@@ -11,12 +11,13 @@ from skw2v._random import next_u64, split_u64
 from skw2v._sampler import alias_table
 
 
-def reference_group(syn0, syn1neg, sent, targets, windows, negatives, alpha):
+def reference_group(syn0, syn1neg, sent, targets, windows, negatives, alpha, locked=()):
     """word2vec CBOW (cbow_mean=1) negative sampling for a group of targets.
 
     Straight from the C tool's per-target update, with the kernel's two group
     rules: the targets share one draw of negatives, and their contexts are
-    read before the group's input-vector updates are applied.
+    read before the group's input-vector updates are applied. The input
+    vectors of the ``locked`` words are read but not updated (gensim's lockf 0).
     """
     contexts = [[c for c in range(lo, hi) if c != t] for t, (lo, hi) in zip(targets, windows)]
     hidden = [syn0[[sent[c] for c in ctx]].mean(axis=0) if ctx else None for ctx in contexts]
@@ -36,7 +37,8 @@ def reference_group(syn0, syn1neg, sent, targets, windows, negatives, alpha):
         errors.append(neu1e)
     for ctx, neu1e in zip(contexts, errors):
         for c in ctx:
-            syn0[sent[c]] += neu1e
+            if sent[c] not in locked:
+                syn0[sent[c]] += neu1e
     return loss
 
 
@@ -123,8 +125,13 @@ def replay_windows(state, n, window, g0, g1):
 @pytest.mark.parametrize("g0, g1", [(0, 1), (5, 6), (0, 3), (4, 12), (11, 12)])
 @pytest.mark.parametrize("negative", [1, 5, 15])
 @pytest.mark.parametrize("scale", [1.0, 30.0])  # 30: many scores beyond +-MAX_EXP
-def test_group_update_matches_numpy_reference(g0, g1, negative, scale):
-    """Negatives from 12 words: repeats and draws of the target itself are common."""
+@pytest.mark.parametrize("locked", [(), (2, 4, 9)])
+def test_group_update_matches_numpy_reference(g0, g1, negative, scale, locked):
+    """Negatives from 12 words: repeats and draws of the target itself are common.
+
+    With ``locked`` words (frequent in the sentence) their input rows are
+    left bit-identical while their output rows train.
+    """
     rng = np.random.RandomState(negative + g0)
     n_words, dim, window = 12, 16, 3
     syn0 = ((rng.random_sample((n_words, dim)) - 0.5) * scale / dim).astype(np.float32)
@@ -138,11 +145,14 @@ def test_group_update_matches_numpy_reference(g0, g1, negative, scale):
     windows = replay_windows(seed, len(sent), window, g0, g1)
     ref0, ref1 = syn0.astype(np.float64), syn1neg.astype(np.float64)
     ref_loss = reference_group(ref0, ref1, sent, range(g0, g1), windows,
-                               list(negs[n0:n0 + negative]), alpha)
+                               list(negs[n0:n0 + negative]), alpha, locked)
 
     size = g1 - g0
+    lock = np.zeros(n_words, np.uint8)
+    lock[list(locked)] = 1
+    start = syn0.copy()
     _, loss, examples = train_group(
-        syn0, syn1neg, sent, len(sent), g0, g1, window, alpha, negs, n0, negative,
+        syn0, syn1neg, lock, sent, len(sent), g0, g1, window, alpha, negs, n0, negative,
         np.empty((size, dim), np.float32), np.empty((size, dim), np.float32),
         np.empty((size, 2), np.int64), np.empty(negative + 1, np.int64), seed)
     # The kernel reads the sigmoid from an interpolated table (within 2e-6).
@@ -150,6 +160,8 @@ def test_group_update_matches_numpy_reference(g0, g1, negative, scale):
     np.testing.assert_allclose(syn1neg, ref1, rtol=1e-5, atol=1e-6 * scale)
     assert loss == pytest.approx(ref_loss, rel=1e-5, abs=1e-5)
     assert examples == sum(hi - lo > 1 for lo, hi in windows)
+    frozen = lock.astype(bool)
+    assert np.array_equal(syn0[frozen].view(np.uint32), start[frozen].view(np.uint32))
 
 
 def test_sigmoid_table_is_close_to_exact_and_clips_like_the_c_tool():
@@ -168,7 +180,7 @@ def test_target_without_context_changes_nothing():
     syn0 = np.ones((3, 4), np.float32)
     syn1neg = np.ones((3, 4), np.float32)
     sent = np.array([2], np.int32)
-    _, loss, examples = train_group(syn0, syn1neg, sent, 1, 0, 1, 5, 0.1,
+    _, loss, examples = train_group(syn0, syn1neg, np.zeros(3, np.uint8), sent, 1, 0, 1, 5, 0.1,
                                     np.array([0, 1, 2, 0, 1]), 0, 5,
                                     np.empty((1, 4), np.float32), np.empty((1, 4), np.float32),
                                     np.empty((1, 2), np.int64), np.empty(6, np.int64),
@@ -177,15 +189,16 @@ def test_target_without_context_changes_nothing():
     assert (syn0 == 1).all() and (syn1neg == 1).all()
 
 
-def _chunk(ids, offsets, keep, seed, window=5, negative=5, dim=8):
+def _chunk(ids, offsets, keep, seed, window=5, negative=5, dim=8, locked=None):
     n_words = int(ids.max()) + 1
+    locked = np.zeros(n_words, np.uint8) if locked is None else locked
     rng = np.random.RandomState(0)
     syn0 = ((rng.random_sample((n_words, dim)) - 0.5) / dim).astype(np.float32)
     syn1neg = np.zeros((n_words, dim), np.float32)
     prob, alias = alias_table(np.bincount(ids, minlength=n_words) + 1)
     params = ChunkParams(window, negative, 0.025, 1e-7, 1e-4, 0, np.uint64(seed))
-    out = train_chunk(ids, offsets, 0, len(offsets) - 1, keep, prob, alias, syn0, syn1neg,
-                      params)
+    out = train_chunk(ids, offsets, 0, len(offsets) - 1, keep, prob, alias, locked, syn0,
+                      syn1neg, params)
     return out, syn0, syn1neg
 
 

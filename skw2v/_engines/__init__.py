@@ -19,7 +19,7 @@ solver                  engine                                        module
 :func:`skw2v._training.run_epochs` drives any of them.
 """
 
-from .base import ChunkTally, Engine, TrainingTables
+from .base import ChunkTally, Engine, TrainingTables, locked_rows
 
 
 def engine_class(solver, gpu=False):
@@ -37,4 +37,4 @@ def engine_class(solver, gpu=False):
     return MinibatchEngine
 
 
-__all__ = ["ChunkTally", "Engine", "TrainingTables", "engine_class"]
+__all__ = ["ChunkTally", "Engine", "TrainingTables", "engine_class", "locked_rows"]

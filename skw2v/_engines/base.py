@@ -10,7 +10,8 @@ Contract
 ``Engine(corpus, tables, syn0, syn1neg, *, window, negative, random_state, ...)``
     ``corpus`` is an :class:`~skw2v._corpus.EncodedCorpus` (flat int32 ids +
     int64 document offsets), ``tables`` the :class:`TrainingTables` of the
-    vocabulary, ``syn0`` / ``syn1neg`` the host float32 (n_words, dim) input
+    vocabulary (its ``locked`` words' rows of ``syn0`` are never written:
+    they end bit-identical), ``syn0`` / ``syn1neg`` the host float32 (n_words, dim) input
     and output weights, trained in place (an engine on another device copies
     them there and back in :meth:`~Engine.finalize`). Engine-specific options
     follow as keywords.
@@ -47,11 +48,35 @@ from .._idstore import searchsorted, take
 
 
 class TrainingTables(NamedTuple):
-    """Per-word tables every engine samples from."""
+    """Per-word tables every engine samples from.
+
+    ``locked`` marks the words whose input vector (row of ``syn0``) training
+    must leave exactly as it is (gensim's ``lockf``): every engine skips
+    their rows when it writes ``syn0``, so they stay bit-identical, while
+    their output rows (``syn1neg``) and every other row train as usual.
+    ``None`` locks nothing; engines read it through :func:`locked_rows`.
+    """
 
     keep_prob: np.ndarray   # float32 (n_words,): subsampling keep-probability
     prob: np.ndarray        # float32 (n_words,): alias-table acceptance probability
     alias: np.ndarray       # int32 (n_words,): alias-table fallback word
+    locked: np.ndarray = None  # uint8 (n_words,): 1 = this word's syn0 row is frozen; None: none
+
+
+def locked_rows(tables, n_words):
+    """``tables.locked`` as the uint8 C-contiguous (n_words,) array kernels take (zeros for None).
+
+    Always an array of one dtype and layout, so that each numba kernel keeps
+    one compiled version whether or not anything is locked.
+    """
+    if tables.locked is None:
+        return np.zeros(n_words, np.uint8)
+    locked = np.ascontiguousarray(to_numpy(tables.locked))
+    if locked.shape != (n_words,):
+        raise ValueError(f"TrainingTables.locked has shape {locked.shape}; expected ({n_words},)")
+    if locked.dtype != np.uint8:
+        locked = (locked != 0).astype(np.uint8)
+    return locked
 
 
 class ChunkTally(NamedTuple):

@@ -17,7 +17,7 @@ trained in place).
 import numpy as np
 
 from .._device import device_scope
-from .base import ChunkTally, Engine, copy_to_host, memory_hint, plan_chunks
+from .base import ChunkTally, Engine, copy_to_host, locked_rows, memory_hint, plan_chunks
 from .segments import SEGMENT_WORDS, plan_segments
 
 BLOCK_WORDS = 1 << 24  # 64 MiB of int32 ids a block; two blocks are on the device at once
@@ -35,6 +35,7 @@ class CudaHogwildEngine(Engine):
     corpus, tables, syn0, syn1neg, window, negative, random_state
         As every engine (:mod:`.base`); one 32-bit seed is drawn from
         ``random_state`` here, for all of this engine's counter-based draws.
+        ``tables.locked`` goes to the device with the other tables (uint8).
     xp : numpy or cupy
         numpy only under numba's CUDA simulator.
     device_index : int
@@ -69,6 +70,7 @@ class CudaHogwildEngine(Engine):
             self.kernel = train_kernel(lanes_for(syn0.shape[1]))
         with self._device(), self._oom_guard():
             self.d_syn0, self.d_syn1neg = xp.asarray(syn0), xp.asarray(syn1neg)
+            tables = tables._replace(locked=locked_rows(tables, len(syn0)))
             self.d_tables = type(tables)(*(xp.asarray(a) for a in tables))
         self.loader = BlockLoader(xp, corpus.ids)
 
@@ -93,7 +95,8 @@ class CudaHogwildEngine(Engine):
         n_segments = len(plan.start)
         seg_loss = xp.zeros(n_segments, xp.float32)
         seg_examples = xp.zeros(n_segments, xp.int32)
-        args = (*plan, self.d_syn0, self.d_syn1neg, self.d_tables.prob, self.d_tables.alias,
+        d = self.d_tables
+        args = (*plan, self.d_syn0, self.d_syn1neg, d.prob, d.alias, d.locked,
                 self.window, self.negative, np.uint64(self.seed), np.uint64(pos_base),
                 np.float32(schedule.origin(pos_base)), np.float32(schedule.step),
                 np.float32(schedule.min_alpha), seg_loss, seg_examples)

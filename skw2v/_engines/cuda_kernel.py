@@ -94,11 +94,14 @@ def _kernel_source(per_lane):
             h[i] *= inv
 
     @cuda.jit(device=True, inline="always")
-    def add_to_context(e, ids, t, lo, hi, syn0, lane):
-        """Add ``e`` (neu1e, undivided) to the input rows of ``ids[lo:hi]`` but ``t``."""
+    def add_to_context(e, ids, t, lo, hi, syn0, locked, lane):
+        """Add ``e`` (neu1e, undivided) to the input rows of ``ids[lo:hi]`` but ``t``,
+        skipping the rows of locked words (the whole warp takes the same branch)."""
         for c in range(lo, hi):
             if c != t:
                 w = ids[c]
+                if locked[w] != 0:
+                    continue
                 for i in range(per_lane):
                     if lane + i * WARP < syn0.shape[1]:
                         cuda.atomic.add(syn0, (w, lane + i * WARP), e[i])
@@ -119,7 +122,7 @@ def _kernel_source(per_lane):
                 cuda.atomic.add(syn1neg, (target, lane + i * WARP), g * h[i])
         return loss
 
-    def train_segments(ids, pos, start, end, doc_lo, doc_hi, syn0, syn1neg, prob, alias,
+    def train_segments(ids, pos, start, end, doc_lo, doc_hi, syn0, syn1neg, prob, alias, locked,
                        window, negative, seed, pos_base, alpha0, step, min_alpha,
                        seg_loss, seg_examples):
         warps = cuda.blockDim.x // WARP
@@ -146,7 +149,7 @@ def _kernel_source(per_lane):
                     target, label = target_and_label(d, ids[t], key, prob, alias)
                     if target >= 0:
                         loss += output_step(h, e, row, target, label, alpha, syn1neg, lane)
-                add_to_context(e, ids, t, lo, hi, syn0, lane)
+                add_to_context(e, ids, t, lo, hi, syn0, locked, lane)
             if lane == 0:
                 seg_loss[seg] = loss
                 seg_examples[seg] = examples

@@ -11,7 +11,7 @@ import threading
 import time
 
 from .._random import seed_states
-from .base import ChunkTally, Engine, plan_chunks
+from .base import ChunkTally, Engine, locked_rows, plan_chunks
 from .hogwild_kernel import ChunkParams, train_chunk
 
 CHUNK_WORDS = 20_000
@@ -24,6 +24,7 @@ class HogwildEngine(Engine):
     ----------
     corpus : EncodedCorpus
     tables : TrainingTables
+        Its ``locked`` words' rows of ``syn0`` are left bit-identical.
     syn0, syn1neg : float32 (n_words, dim) C-contiguous weight matrices
     window, negative : int
     random_state : numpy RandomState
@@ -38,15 +39,17 @@ class HogwildEngine(Engine):
                          random_state=random_state)
         self.n_threads = n_threads
         self.chunk_words = chunk_words
+        self.locked = locked_rows(tables, len(syn0))
 
     def _run_chunk(self, doc_lo, doc_hi, params):
         ids, offsets = self.corpus
         # Slices: views in memory, fresh reads for a corpus spilled to disk.
         offsets = offsets[doc_lo:doc_hi + 1]
         lo, hi = offsets[0], offsets[-1]
+        tables = self.tables
         loss, examples, effective = train_chunk(
-            ids[lo:hi], offsets - lo, 0, doc_hi - doc_lo, *self.tables,
-            self.syn0, self.syn1neg, params)
+            ids[lo:hi], offsets - lo, 0, doc_hi - doc_lo, tables.keep_prob, tables.prob,
+            tables.alias, self.locked, self.syn0, self.syn1neg, params)
         return ChunkTally(int(hi - lo), loss, examples, effective)
 
     def _jobs(self, epoch, doc_lo, doc_hi, schedule):

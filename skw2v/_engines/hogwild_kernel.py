@@ -191,13 +191,14 @@ def _score_rows(syn1neg, H, E, j, rows, m, alpha):
 
 
 @numba.njit(inline="always", fastmath=True, error_model="numpy", cache=True)
-def _train_group(syn0, syn1neg, sent, n, g0, g1, window, alpha, negs, n0, negative,
+def _train_group(syn0, syn1neg, locked, sent, n, g0, g1, window, alpha, negs, n0, negative,
                  H, E, bounds, rows, state):
     """Train targets ``sent[g0:g1]`` (of a sentence of length ``n``) with shared negatives.
 
     The group's negatives are ``negs[n0:n0 + negative]``; the windows are drawn
     from ``state``. Returns ``(state, loss_sum, examples)``; targets without
-    context are skipped.
+    context are skipped. Input rows of words with ``locked[w] != 0`` are read
+    but never written (a branch, so they stay bit-identical).
     """
     dim = syn0.shape[1]
     state = _contexts(syn0, sent, n, g0, g1, window, H, bounds, state)
@@ -222,8 +223,9 @@ def _train_group(syn0, syn1neg, sent, n, g0, g1, window, alpha, negs, n0, negati
         for c in range(bounds[j, 0], bounds[j, 1]):
             if c != t:
                 w = sent[c]
-                for k in range(dim):
-                    syn0[w, k] += E[j, k]
+                if locked[w] == 0:
+                    for k in range(dim):
+                        syn0[w, k] += E[j, k]
     return state, loss, examples
 
 
@@ -260,8 +262,12 @@ def _draw_negatives(syn1neg, prob, alias, negs, n0, negative, state):
 
 
 @numba.njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, syn0, syn1neg, params):
+def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, locked, syn0, syn1neg,
+                params):
     """Train documents ``doc_lo:doc_hi`` of the encoded corpus.
+
+    ``keep_prob, prob, alias, locked`` are the :class:`~.base.TrainingTables`
+    (``locked``: uint8 per word, 1 = its row of ``syn0`` is never written).
 
     Returns ``(loss_sum, n_examples, n_effective_words)``: summed cross-entropy,
     the number of targets that had context, and words left after subsampling.
@@ -298,7 +304,7 @@ def train_chunk(ids, offsets, doc_lo, doc_hi, keep_prob, prob, alias, syn0, syn1
             state = _draw_negatives(syn1neg, prob, alias, negs, negative - n0, negative, state)
             for t in range(g0 + group, min(n, g0 + 2 * group)):
                 prefetch_row(syn1neg, sent[t])  # the next group's targets
-            state, loss, ex = _train_group(syn0, syn1neg, sent, n, g0, min(n, g0 + group),
+            state, loss, ex = _train_group(syn0, syn1neg, locked, sent, n, g0, min(n, g0 + group),
                                            params.window, alpha, negs, n0, negative,
                                            H, E, bounds, rows, state)
             n0 = negative - n0

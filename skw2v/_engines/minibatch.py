@@ -30,6 +30,13 @@ learning rate at the batch (``alpha`` decayed linearly to ``min_alpha``;
 pass ``alpha=0.001`` for the textbook's setting). Adam is lazy: only the
 rows a batch touched update their weights and moments.
 
+Locked words (``TrainingTables.locked``): their rows of ``W_in`` (``syn0``)
+are never changed. numpy drops their entries from the sparse gradient
+before it is summed (the rows are not written at all); CuPy, which must not
+synchronize with the host for a boolean selection, writes the touched rows'
+values from before the step back into the locked ones (the same bits), and
+Adam keeps their moments at zero the same way. ``W_out`` trains as usual.
+
 Scatter-add: numpy sums duplicate rows with a sparse matrix product (about
 6x faster than ``np.add.at``); CuPy uses ``cupy.add.at`` (atomic adds).
 SGD caps the duplicates: a row touched ``m > ROW_CAP`` (64) times in one
@@ -47,7 +54,7 @@ import numpy as np
 
 from .._device import device_scope
 from .._sampler import UnigramSampler
-from .base import ChunkTally, Engine, copy_to_host, memory_hint, plan_chunks
+from .base import ChunkTally, Engine, copy_to_host, locked_rows, memory_hint, plan_chunks
 
 BATCH_AUTO_CPU = 256
 BATCH_AUTO_GPU = 4096     # largest measured batch that keeps word2vec's quality
@@ -102,6 +109,23 @@ def scatter_rows(xp, W, rows, coef, src, src_row, cap=None, counter=None):
         coef = coef * xp.minimum(1.0, cap / counter[rows]).astype(coef.dtype)
         counter[rows] = 0
     xp.add.at(W, rows, coef[:, None] * src[src_row])
+
+
+def scatter_rows_unlocked(xp, W, locked, rows, coef, src, src_row, cap=None, counter=None):
+    """:func:`scatter_rows` but leaving the rows where ``locked`` (bool) is set as they are.
+
+    numpy drops their entries first, so those rows are not written at all. CuPy
+    (no host sync for a selection) scatters everything and then writes the locked
+    rows' previous values back: the same bits, whatever the update was (an atomic
+    add of zero could still turn -0.0 into 0.0 or flush a subnormal).
+    """
+    if xp is np:
+        keep = ~locked[rows]
+        scatter_rows(xp, W, rows[keep], coef[keep], src, src_row[keep], cap, counter)
+        return
+    before = W[rows]
+    scatter_rows(xp, W, rows, coef, src, src_row, cap, counter)
+    W[rows] = xp.where(locked[rows][:, None], before, W[rows])
 
 
 def _scatter_rows_sparse(W, rows, coef, src, src_row, cap=None):
@@ -261,11 +285,15 @@ class CBOWModel:
 
 # ----------------------------------------------------------------- optimizers
 class SGD:
-    """word2vec's update: per-example gradients times their own rate, summed into the rows."""
+    """word2vec's update: per-example gradients times their own rate, summed into the rows.
 
-    def __init__(self, xp, W_in, W_out, cap=ROW_CAP):
+    ``locked`` (bool per word on ``xp``, or None): rows of ``W_in`` never changed.
+    """
+
+    def __init__(self, xp, W_in, W_out, cap=ROW_CAP, locked=None):
         self.xp, self.params, self.cap = xp, (W_in, W_out), cap
         self.counter = None if xp is np else xp.zeros(len(W_in), dtype=xp.int32)
+        self.locked = locked
 
     def update(self, model, alpha):
         """One step after ``model.forward``: each target's gradient scaled by its own rate."""
@@ -273,8 +301,12 @@ class SGD:
 
     def step(self, grads):
         """Add the sparse gradients, already scaled by the per-target rates, to the weights."""
-        for W, (rows, coef, src, src_row) in zip(self.params, grads):
-            scatter_rows(self.xp, W, rows, -coef, src, src_row, self.cap, self.counter)
+        for W, locked, (rows, coef, src, src_row) in zip(self.params, (self.locked, None), grads):
+            if locked is None:
+                scatter_rows(self.xp, W, rows, -coef, src, src_row, self.cap, self.counter)
+            else:
+                scatter_rows_unlocked(self.xp, W, locked, rows, -coef, src, src_row, self.cap,
+                                      self.counter)
 
 
 class LazyAdam:
@@ -282,13 +314,16 @@ class LazyAdam:
 
     Each touched row's gradient is summed first (:func:`sum_rows`); rows
     listed more than once (CuPy) compute and write identical values.
+    ``locked`` (bool per word on ``xp``, or None): rows of ``W_in`` whose
+    weights and moments never change.
     """
 
-    def __init__(self, xp, W_in, W_out, betas=ADAM_BETAS, eps=ADAM_EPS):
+    def __init__(self, xp, W_in, W_out, betas=ADAM_BETAS, eps=ADAM_EPS, locked=None):
         self.xp, self.params = xp, (W_in, W_out)
         self.moments = [(xp.zeros_like(W), xp.zeros_like(W)) for W in self.params]
         self.scratch = None if xp is np else xp.zeros_like(W_in)
         self.betas, self.eps, self.t = betas, eps, 0
+        self.locked = locked
 
     def update(self, model, alpha):
         """One step after ``model.forward``: the mean loss's exact gradient, rate ``alpha[0]``."""
@@ -300,12 +335,21 @@ class LazyAdam:
         self.t += 1
         b1, b2 = self.betas
         lr_t = lr * np.float32(np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t))
-        for W, (m, v), grad in zip(self.params, self.moments, grads):
-            rows, g = sum_rows(self.xp, *grad, self.scratch)
+        xp = self.xp
+        for W, (m, v), grad, locked in zip(self.params, self.moments, grads, (self.locked, None)):
+            rows, g = sum_rows(xp, *grad, self.scratch)
+            if locked is not None and xp is np:  # unique rows: drop the locked ones
+                keep = ~locked[rows]
+                rows, g = rows[keep], g[keep]
             m_r = np.float32(b1) * m[rows] + np.float32(1.0 - b1) * g
             v_r = np.float32(b2) * v[rows] + np.float32(1.0 - b2) * (g * g)
+            new = W[rows] - lr_t * m_r / (xp.sqrt(v_r) + np.float32(self.eps))
+            if locked is not None and xp is not np:  # no host sync: keep their values
+                frozen = locked[rows][:, None]
+                m_r, v_r = xp.where(frozen, m[rows], m_r), xp.where(frozen, v[rows], v_r)
+                new = xp.where(frozen, W[rows], new)
             m[rows], v[rows] = m_r, v_r
-            W[rows] = W[rows] - lr_t * m_r / (self.xp.sqrt(v_r) + np.float32(self.eps))
+            W[rows] = new
 
 
 _OPTIMIZERS = {"sgd": SGD, "adam": LazyAdam}
@@ -357,6 +401,7 @@ class MinibatchEngine(Engine):
     ----------
     corpus : EncodedCorpus
     tables : TrainingTables
+        Its ``locked`` words' rows of ``syn0`` are left bit-identical.
     syn0, syn1neg : float32 (n_words, dim) weight matrices (host)
     window, negative : int
     random_state : numpy RandomState
@@ -386,7 +431,10 @@ class MinibatchEngine(Engine):
             self.alias_table = (xp.asarray(tables.prob, dtype=xp.float32),
                                 xp.asarray(tables.alias, dtype=xp.int32))
             self.syn0, self.syn1neg = xp.asarray(syn0), xp.asarray(syn1neg)
-            self.optimizer = _OPTIMIZERS[optimizer](xp, self.syn0, self.syn1neg)
+            locked = locked_rows(tables, len(syn0)) != 0
+            self.locked = xp.asarray(locked) if locked.any() else None  # None: the plain update
+            self.optimizer = _OPTIMIZERS[optimizer](xp, self.syn0, self.syn1neg,
+                                                    locked=self.locked)
 
     def finalize(self):
         """Copy the trained weights back into the host ``syn0`` / ``syn1neg`` (in place)."""

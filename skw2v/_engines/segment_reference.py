@@ -77,24 +77,27 @@ def _read_word(t, lo_doc, hi_doc, ids, pos, syn0, syn1neg, prob, alias, window, 
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)
-def _write_word(t, ids, syn0, syn1neg, e, delta, rows, bounds):
-    """Add a word's update computed by :func:`_read_word`."""
+def _write_word(t, ids, syn0, syn1neg, locked, e, delta, rows, bounds):
+    """Add a word's update computed by :func:`_read_word` (not to locked words' input rows)."""
     dim = syn0.shape[1]
     for d in range(len(rows)):
         if rows[d] >= 0:
             for k in range(dim):
                 syn1neg[rows[d], k] += delta[d, k]
     for c in range(bounds[0], bounds[1]):
-        if c != t:
+        if c != t and locked[ids[c]] == 0:
             for k in range(dim):
                 syn0[ids[c], k] += e[k]
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)
 def train_segments_reference(ids, pos, start, end, doc_lo, doc_hi, syn0, syn1neg, prob, alias,
-                             window, negative, seed, pos_base, alpha0, step, min_alpha,
+                             locked, window, negative, seed, pos_base, alpha0, step, min_alpha,
                              seg_loss, seg_examples, concurrency):
     """Train a planned block; the arguments are the CUDA kernel's, plus ``concurrency``.
+
+    ``locked`` (uint8 per word): input rows of words with ``locked[w] != 0``
+    are read but never written.
 
     Slot ``s`` of ``n = min(concurrency, n_segments)`` trains segments
     ``s, s + n, ...``, as warp ``s`` of a grid of ``n`` warps does. Writes each
@@ -129,7 +132,7 @@ def train_segments_reference(ids, pos, start, end, doc_lo, doc_hi, syn0, syn1neg
             seg = seg_of[s]
             if seg >= n_seg:
                 continue
-            _write_word(t_of[s], ids, syn0, syn1neg, e[s], delta[s], rows[s], bounds[s])
+            _write_word(t_of[s], ids, syn0, syn1neg, locked, e[s], delta[s], rows[s], bounds[s])
             t_of[s] += 1
             if t_of[s] == end[seg]:
                 seg += slots

@@ -73,9 +73,13 @@ class DaskRoundEngine(Engine):
     ----------
     corpus : ClusterCorpus
     tables : Future of TrainingTables
-        Computed on the cluster (the client never needs them).
+        Computed on the cluster (the client never needs them). Input rows of
+        its ``locked`` words stay bit-identical: no share writes them, so no
+        delta holds them and the merge leaves them as they were.
     syn0, syn1neg : float32 (n_words, dim) host matrices
-        Receive the weights after every epoch.
+        Receive the weights after every epoch. Their values at construction
+        are the starting weights with ``start="host"``; by default the
+        starting weights are drawn on the cluster instead.
     window, negative : int
     random_state : RandomState
         Seeds the initial weights and every share of every round.
@@ -90,10 +94,16 @@ class DaskRoundEngine(Engine):
         Expected updates of every row per corpus word (:func:`_tasks.merge_updates`).
     n_jobs : int or None
         Hogwild threads per worker (-1: the worker's threads).
+    start : {"draw", "host"}
+        "draw": the starting weights are drawn on the cluster from a seed of
+        ``random_state`` (:func:`_tasks.initial_weights`; nothing travels).
+        "host": they are the host ``syn0`` / ``syn1neg`` as given (e.g. with
+        pretrained rows), sent as a task's arguments so that they stay
+        recomputable. The seed is drawn either way (the later draws match).
     """
 
     def __init__(self, corpus, tables, syn0, syn1neg, *, window, negative, random_state,
-                 client, words_per_round, merge, updates, n_jobs):
+                 client, words_per_round, merge, updates, n_jobs, start="draw"):
         super().__init__(corpus, tables, syn0, syn1neg, window=window, negative=negative,
                          random_state=random_state)
         self.client = client
@@ -102,7 +112,13 @@ class DaskRoundEngine(Engine):
         self.shares = shares_of(corpus)
         self.words_per_round = words_per_round
         seed = int(random_state.randint(2**32, dtype=np.uint64))
-        self.weights_future = client.submit(_tasks.initial_weights, *syn0.shape, seed)
+        if start == "host":
+            self.weights_future = client.submit(_tasks.given_weights, syn0.copy(), syn1neg.copy(),
+                                                pure=False)
+        elif start == "draw":
+            self.weights_future = client.submit(_tasks.initial_weights, *syn0.shape, seed)
+        else:
+            raise ValueError(f"start must be 'draw' or 'host', got {start!r}")
 
     @property
     def n_docs(self):

@@ -66,15 +66,22 @@ def corpus_prefix(corpus, max_words):
     return EncodedCorpus(np.asarray(corpus.ids[:offsets[-1]]), offsets)
 
 
-def training_tables(vocab, sample, ns_exponent):
-    """Subsampling and negative-sampling tables of the vocabulary."""
-    return TrainingTables(vocab.keep_probs(sample), *alias_table(vocab.counts, ns_exponent))
+def training_tables(vocab, sample, ns_exponent, locked=None):
+    """Subsampling and negative-sampling tables of the vocabulary; ``locked``: uint8 per word,
+    1 for the input rows training must leave as they are (None: none)."""
+    return TrainingTables(vocab.keep_probs(sample), *alias_table(vocab.counts, ns_exponent),
+                          locked=locked)
 
 
 def initial_weights(n_words, dim, seed):
     """``(syn0, syn1neg)`` as a fit starts them, drawn from ``seed``."""
     syn0 = init_input_vectors(np.random.RandomState(seed), n_words, dim)
     return syn0, np.zeros_like(syn0)
+
+
+def given_weights(syn0, syn1neg):
+    """``(syn0, syn1neg)`` given by the client (a task, so the scheduler can recompute it)."""
+    return syn0, syn1neg
 
 
 def train_round_share(weights, tables, parts, part_starts, word_lo, word_hi, schedule, base,
