@@ -2,6 +2,7 @@
 
 from . import _jit  # noqa: F401  (announces kernel compilation)
 from ._corpus import LineCorpus
+from ._embedding import EmbeddingVectorizer
 from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
 from ._keyedvectors import KeyedVectors
 from ._sampler import UnigramSampler
@@ -12,6 +13,7 @@ from ._vocab import Vocabulary
 
 __all__ = [
     "CBOWVectorizer",
+    "EmbeddingVectorizer",
     "KeyedVectors",
     "LineCorpus",
     "UnigramSampler",

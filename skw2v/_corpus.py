@@ -9,7 +9,6 @@ needs a second pass and no list of strings is kept. Counting is then a
 import codecs
 import os
 from array import array
-from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -176,19 +175,23 @@ def split_offsets(offsets, max_len):
     return np.sort(np.concatenate([offsets, cuts]))
 
 
-def encode_known(X, analyzer, key_to_index):
+def encode_known(X, analyzer, key_to_index, return_n_tokens=False):
     """Encode documents with a fixed vocabulary for transform (OOV skipped).
 
-    Returns ``(ids, indptr)`` with one row per input document, empty rows kept.
+    Returns ``(ids, indptr)`` with one row per input document, empty rows kept;
+    with ``return_n_tokens``, also the number of tokens, known or not.
     """
     get = key_to_index.get
     ids = array("i")
     indptr = array("q", [0])
+    n_tokens = 0
     for _, tokens in iter_token_docs(X, analyzer):
         ids.extend(i for i in map(get, tokens) if i is not None)
         indptr.append(len(ids))
-    return (np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32),
-            np.frombuffer(indptr, dtype=np.int64))
+        n_tokens += len(tokens)
+    ids = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
+    indptr = np.frombuffer(indptr, dtype=np.int64)
+    return (ids, indptr, n_tokens) if return_n_tokens else (ids, indptr)
 
 
 class LineCorpus:

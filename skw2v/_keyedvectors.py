@@ -226,6 +226,15 @@ class KeyedVectors:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
+    def __sklearn_clone__(self):
+        """Clones of an estimator share these vectors instead of copying them.
+
+        scikit-learn deep-copies the non-estimator parameters of every clone it
+        makes (``EmbeddingVectorizer(vectors=kv)`` in a grid search: one per
+        candidate and fold); word vectors are data that skw2v never modifies.
+        """
+        return self
+
     def __len__(self):
         return len(self.index_to_key)
 

@@ -17,22 +17,25 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._aggregate import AGGREGATIONS, aggregate, sif_common_component
-from ._analyzer import DEFAULT_TOKEN_PATTERN, build_analyzer, check_corpus
+from ._aggregate import sif_common_component
+from ._analyzer import DEFAULT_TOKEN_PATTERN, check_corpus
 from ._checks import is_int, is_number
-from ._corpus import encode, encode_known, read_corpus
+from ._corpus import encode, read_corpus
 from ._device import parse_device, require_numba_cuda, resolve_device, to_numpy
 from ._engines import TrainingTables, engine_class
 from ._keyedvectors import KeyedVectors
 from ._persist import invalid_model_file, read_model, write_model
+from ._pretrained import VECTOR_SOURCES, load_vectors
 from ._random import rng_from_state, rng_to_state
 from ._sampler import alias_table
 from ._schedule import Schedule
+from ._text import AGG_CONSTRAINT, TOKENIZATION_CONSTRAINTS, WordVectorsMixin
 from ._training import run_epochs
 from ._vocab import Vocabulary
 
 
-class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class CBOWVectorizer(WordVectorsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                     BaseEstimator):
     """Word2vec CBOW with negative sampling, as a text vectorizer.
 
     Learns word vectors from raw documents (or token lists) with word2vec's
@@ -100,6 +103,16 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         1 shows a progress bar; 2 also logs each epoch (logger ``"skw2v"``).
     callbacks : list of callables or None, default=None
         Each is called as ``callback(estimator, epoch_stats)`` after every epoch.
+    init_vectors : str, os.PathLike, KeyedVectors or None, default=None
+        Pretrained vectors to start from (any source
+        :class:`EmbeddingVectorizer` reads, of size ``vector_size``): the
+        vocabulary words they have start with their vector, the others as
+        usual. The vocabulary still comes from the training corpus; the
+        output weights start at zero.
+    lock_init_vectors : bool, default=False
+        Keep the vectors taken from ``init_vectors`` frozen (gensim's
+        ``lockf``): only the other words' vectors and the output weights
+        learn, so the new words are placed in the pretrained space.
 
     Attributes
     ----------
@@ -149,16 +162,14 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "device": [StrOptions({"cpu", "gpu", "auto"}), str],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
-        "agg": [StrOptions(set(AGGREGATIONS))],
+        "agg": AGG_CONSTRAINT,
         "lowercase": ["boolean"],
-        "token_pattern": [str, None],
-        "tokenizer": [callable, None],
-        "preprocessor": [callable, None],
-        "stop_words": [StrOptions({"english"}), list, None],
-        "strip_accents": [StrOptions({"ascii", "unicode"}), callable, None],
+        **TOKENIZATION_CONSTRAINTS,
         "max_doc_len": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
         "callbacks": [list, tuple, None],
+        "init_vectors": [None, *VECTOR_SOURCES],
+        "lock_init_vectors": ["boolean"],
     }
 
     def __init__(self, vector_size=100, *, window=5, negative=5, ns_exponent=0.75, sample=1e-3,
@@ -167,7 +178,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                  random_state=None, agg="mean", lowercase=True,
                  token_pattern=DEFAULT_TOKEN_PATTERN, tokenizer=None, preprocessor=None,
                  stop_words=None, strip_accents=None, max_doc_len=10000, verbose=0,
-                 callbacks=None):
+                 callbacks=None, init_vectors=None, lock_init_vectors=False):
         self.vector_size = vector_size
         self.window = window
         self.negative = negative
@@ -194,19 +205,18 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.max_doc_len = max_doc_len
         self.verbose = verbose
         self.callbacks = callbacks
+        self.init_vectors = init_vectors
+        self.lock_init_vectors = lock_init_vectors
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
         tags.non_deterministic = True
         return tags
 
+    def _lowercase(self):
+        return self.lowercase
+
     # ------------------------------------------------------------------ fitting
-    def build_analyzer(self):
-        """Return the callable that turns a str document into tokens."""
-        return build_analyzer(self.lowercase, self.token_pattern, self.tokenizer,
-                              self.preprocessor, self.stop_words, self.strip_accents)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -227,6 +237,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             previously fitted state is left unchanged.
         """
         self._check_setup()
+        init = self._init_vectors()
         # Everything below works on new objects; only _install, at the very
         # end, touches self, so a failure or Ctrl-C leaves the previous fit intact.
         with tempfile.TemporaryDirectory(prefix="skw2v-") as workdir:
@@ -236,8 +247,9 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             total_words, raw = len(raw.ids), None  # the provisional ids are no longer needed
             rng = check_random_state(self.random_state)
             syn0 = init_input_vectors(rng, len(vocab), self.vector_size)
+            locked = self._start_from(init, vocab, syn0)
             syn1neg = np.zeros_like(syn0)
-            history = self._train(corpus, vocab, syn0, syn1neg, rng)
+            history = self._train(corpus, vocab, syn0, syn1neg, rng, locked)
             self._install(corpus, vocab, syn0, syn1neg, rng, history,
                           total_words=total_words)
         return self
@@ -268,6 +280,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _continue(self, X, workdir):
         """partial_fit's work on a fitted estimator, with a working directory for the ids."""
+        init = self._init_vectors()
         raw = self._read(X, workdir)
         # self._vocab, wv_, syn1neg_ and _random_state are only read here: the
         # update, the grown matrices and the generator are new objects.
@@ -276,11 +289,13 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         check_memory(len(vocab), self.vector_size, n_new=n_new)
         rng = copy.deepcopy(self._random_state)
         syn0 = np.vstack([self.wv_.vectors, init_input_vectors(rng, n_new, self.vector_size)])
+        locked = self._start_from(init, vocab, syn0, first_new=len(self._vocab))
         syn1neg = np.vstack([self.syn1neg_, np.zeros((n_new, self.vector_size), np.float32)])
         corpus = encode(raw, vocab.remap_table(raw.words), self.max_doc_len, workdir)
         total_words, raw = self.corpus_total_words_ + len(raw.ids), None
         # Only unknown, still-rare words: remember their counts, train nothing.
-        history = self._train(corpus, vocab, syn0, syn1neg, rng) if corpus.n_words else []
+        history = (self._train(corpus, vocab, syn0, syn1neg, rng, locked) if corpus.n_words
+                   else [])
         self._install(corpus, vocab, syn0, syn1neg, rng, history, total_words=total_words,
                       loss_curve=self.loss_curve_, trained=self.n_words_trained_,
                       sif=self.sif_component_)
@@ -335,11 +350,43 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             require_numba_cuda(self.device)
         return solver, xp, device_index
 
-    def _train(self, corpus, vocab, syn0, syn1neg, rng):
-        """Train ``syn0``/``syn1neg`` in place on ``corpus``; return the EpochStats."""
+    def _init_vectors(self):
+        """The ``init_vectors`` loaded (None without them), checked against ``vector_size``.
+
+        Called before any input is read, so that a bad source fails first.
+        """
+        if self.init_vectors is None:
+            return None
+        kv = load_vectors(self.init_vectors)
+        if kv.vector_size != self.vector_size:
+            raise ValueError(
+                f"init_vectors has vectors of size {kv.vector_size}, but vector_size="
+                f"{self.vector_size}; set vector_size={kv.vector_size}.")
+        return kv
+
+    def _start_from(self, init, vocab, syn0, first_new=0):
+        """Copy the ``init`` vectors of the vocabulary's words from ``first_new`` on into
+        ``syn0``; return the rows training must not change (None: all may change).
+
+        With ``lock_init_vectors`` every vocabulary word ``init`` has is locked:
+        words of an earlier fit were locked then and have not changed since.
+        """
+        if init is None:
+            return None
+        get = init.key_to_index.get
+        rows = np.fromiter((get(w, -1) for w in vocab.index_to_key), np.int64, len(vocab))
+        new = np.flatnonzero(rows[first_new:] >= 0) + first_new
+        syn0[new] = init.vectors[rows[new]]
+        return (rows >= 0).astype(np.uint8) if self.lock_init_vectors else None
+
+    def _train(self, corpus, vocab, syn0, syn1neg, rng, locked=None):
+        """Train ``syn0``/``syn1neg`` in place on ``corpus``; return the EpochStats.
+
+        ``locked``: uint8 per word, 1 for the rows of ``syn0`` that must not change.
+        """
         solver, xp, device_index = self._solver_and_xp()
         tables = TrainingTables(vocab.keep_probs(self.sample),
-                                *alias_table(vocab.counts, self.ns_exponent))
+                                *alias_table(vocab.counts, self.ns_exponent), locked=locked)
         engine = engine_class(solver, gpu=device_index is not None)(
             corpus, tables, syn0, syn1neg, window=self.window, negative=self.negative,
             random_state=rng, **self._engine_options(solver, xp, device_index))
@@ -409,13 +456,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             raise ValueError("agg='sif' needs the common component of the training documents, "
                              "which this model (saved by skw2v 0.1 with another agg) lacks; "
                              "fit it again, or partial_fit it on some of its training text.")
-        ids, indptr = encode_known(check_corpus(X), self.build_analyzer(), self.vocabulary_)
-        return aggregate(ids, indptr, self.wv_.vectors, self.agg, self.wv_.counts,
-                         self.sif_component_).astype(np.float32, copy=False)
-
-    @property
-    def _n_features_out(self):
-        return self.wv_.vector_size * AGGREGATIONS[self.agg].width
+        return self._document_vectors(X, self.wv_.counts, self.sif_component_)
 
     # -------------------------------------------------------------- persistence
     def save(self, path, compress=False):
@@ -456,25 +497,6 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         names = CBOWVectorizer._get_param_names()
         return {k: v for k, v in self.get_params(deep=False).items() if k in names}
-
-    # ------------------------------------------------------------------ queries
-    def most_similar(self, positive=None, negative=None, topn=10):
-        """Words closest to the mean of ``positive`` minus ``negative`` (3CosAdd).
-
-        See :meth:`KeyedVectors.most_similar`; unknown words raise KeyError.
-        """
-        check_is_fitted(self, "wv_")
-        return self.wv_.most_similar(positive=positive, negative=negative, topn=topn)
-
-    def similarity(self, w1, w2):
-        """Cosine similarity of two words."""
-        check_is_fitted(self, "wv_")
-        return self.wv_.similarity(w1, w2)
-
-    def doesnt_match(self, words):
-        """The word furthest from the mean of ``words``."""
-        check_is_fitted(self, "wv_")
-        return self.wv_.doesnt_match(words)
 
 
 def load(path):

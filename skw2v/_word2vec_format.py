@@ -57,19 +57,22 @@ def write_word2vec(path, keys, vectors, binary=False, write_header=True):
 
 
 def read_word2vec(path, binary=False, limit=None, encoding="utf8", unicode_errors="strict",
-                  no_header=False):
+                  no_header=False, allocate=None):
     """Read a file in the C tool's format (or GloVe's, with `no_header`): ``(keys, vectors)``.
 
     ``keys`` are the words, unique, in file order (a repeated word keeps its first vector,
     with a warning, as in gensim); ``vectors`` their float32 rows. The parameters are those
-    of :meth:`KeyedVectors.load_word2vec_format`.
+    of :meth:`KeyedVectors.load_word2vec_format`, plus ``allocate``: called as
+    ``allocate(shape)`` for the (rows, dim) float32 table when the header's row count is
+    proven by the file's size (e.g. a memory-mapped file to read into); ``vectors`` is
+    then that table or its first rows (fewer after repeated words).
     """
     if no_header and binary:
         raise ValueError("no_header is only supported for text files")
     options = _ReadOptions(str(os.fspath(path)), encoding, unicode_errors)
     with open_file(path, "rb") as fin:
         stream = _Stream(fin, options.path)
-        return _read_rows(stream, binary, limit, no_header, options)
+        return _read_rows(stream, binary, limit, no_header, options, allocate)
 
 
 class _ReadOptions:
@@ -163,8 +166,9 @@ class _Stream:
 class _Rows:
     """Growable (rows x dim) float32 table; grows only as the file proves it has the rows."""
 
-    def __init__(self, max_rows):
+    def __init__(self, max_rows, allocate=None):
         self.max_rows = max_rows  # None when unknown (no header)
+        self.allocate = allocate  # makes the whole table at once: max_rows is proven
         self.keys, self.key_to_index = [], {}
         self.data = None
 
@@ -174,7 +178,9 @@ class _Rows:
                           stacklevel=_WARN_LEVEL)
             return
         n = len(self.keys)
-        if self.data is None:
+        if self.data is None and self.allocate is not None:
+            self.data = self.allocate((self.max_rows, len(values)))
+        elif self.data is None:
             first = max(1, _INITIAL_ROWS_BYTES // (4 * len(values)))
             self.data = np.empty((self._cap(first), len(values)), dtype=np.float32)
         elif n == len(self.data):
@@ -191,16 +197,19 @@ class _Rows:
     def result(self, dim):
         if self.data is None:
             return self.keys, np.zeros((0, dim or 0), dtype=np.float32)
+        if self.allocate is not None:
+            return self.keys, self.data[:len(self.keys)]  # the caller's table: not resized
         # give back the unused rows (growth by doubling, duplicates) in place: no views exist
         self.data.resize((len(self.keys), self.data.shape[1]), refcheck=False)
         return self.keys, self.data
 
 
-def _read_rows(stream, binary, limit, no_header, options):
+def _read_rows(stream, binary, limit, no_header, options, allocate=None):
     n_rows, dim = (None, None) if no_header else _read_header(stream, binary, limit, options)
+    proven = n_rows is not None and stream.remaining_size() is not None  # by _check_size
     if limit is not None:
         n_rows = limit if n_rows is None else min(n_rows, limit)
-    rows = _Rows(n_rows)
+    rows = _Rows(n_rows, allocate if proven and n_rows else None)
     if binary:
         _read_binary_rows(stream, rows, n_rows, dim, options)
     else:

@@ -5,6 +5,16 @@ import os
 # with NUMBA_ENABLE_CUDASIM=0 python -m pytest -m gpu.
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+# Converted pretrained vectors go to a folder of this run, not the user's data home
+# (set in the environment, so that worker processes use it too).
+if "SKW2V_VECTORS_CACHE" not in os.environ:
+    os.environ["SKW2V_VECTORS_CACHE"] = tempfile.mkdtemp(prefix="skw2v-test-vectors-")
+    atexit.register(shutil.rmtree, os.environ["SKW2V_VECTORS_CACHE"], ignore_errors=True)
+
 import pytest  # noqa: E402
 
 GENSIM_DATA = None

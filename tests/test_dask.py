@@ -15,7 +15,7 @@ import pytest
 
 import skw2v
 from skw2v._corpus import EncodedCorpus, read_corpus
-from skw2v._engines import ChunkTally, TrainingTables
+from skw2v._engines import ChunkTally
 from skw2v._engines.hogwild import HogwildEngine
 from skw2v._engines.rounds import (Delta, merge_deltas, merge_scale, plan_rounds, round_strides,
                                   row_updates, train_share)
@@ -294,6 +294,22 @@ def test_transform_of_a_bag_is_a_lazy_array_equal_to_the_local_transform(client,
     np.testing.assert_array_equal(lazy.compute(), vec.transform(lee_docs + ["", "zzqx unknown"]))
     empty = vec.transform(db.from_sequence([], npartitions=1))
     assert empty.compute().shape == (0, 32)
+
+
+def test_init_vectors_on_the_cluster_keep_locked_rows(client, lee_docs):
+    from skw2v import KeyedVectors
+
+    pretrained = LocalVectorizer(**PARAMS, n_jobs=1).fit(lee_docs[:150])
+    init = KeyedVectors(pretrained.wv_.index_to_key, pretrained.wv_.vectors)
+    bag = db.from_sequence(lee_docs, npartitions=4)
+    vec = CBOWVectorizer(**PARAMS, init_vectors=init, lock_init_vectors=True).fit(bag)
+    shared = [w for w in vec.wv_.index_to_key if w in init]
+    assert 0 < len(shared) < len(vec.wv_)  # some words start from init, the others learn
+    assert np.array_equal(vec.wv_[shared].view(np.uint32), init[shared].view(np.uint32))
+    others = [w for w in vec.wv_.index_to_key if w not in init]
+    assert np.abs(vec.wv_[others]).max() > 2 / PARAMS["vector_size"]  # trained past the start
+    free = CBOWVectorizer(**PARAMS, init_vectors=init).fit(bag)
+    assert not np.array_equal(free.wv_[shared], init[shared])
 
 
 def test_fit_and_transform_a_dask_dataframe_column(client, lee_docs):

@@ -336,6 +336,8 @@ BAD_PARAMS = {
     "max_doc_len": [0, -1, 10.5, None],
     "verbose": [-1, "loud", 1.5],
     "callbacks": ["print", print, 3],
+    "init_vectors": [3, 2.5, ["a"]],
+    "lock_init_vectors": ["yes", None, 2],
 }
 PARAM_CASES = [
     (f"param-{name}={value!r}",

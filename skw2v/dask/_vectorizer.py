@@ -57,9 +57,11 @@ class CBOWVectorizer(local.CBOWVectorizer):
     ----------
     vector_size, window, negative, ns_exponent, sample, min_count, max_vocab_size, epochs, \
 alpha, min_alpha, agg, lowercase, token_pattern, tokenizer, preprocessor, stop_words, \
-strip_accents, max_doc_len, verbose, callbacks, random_state
+strip_accents, max_doc_len, verbose, callbacks, random_state, init_vectors, \
+lock_init_vectors
         As in :class:`skw2v.CBOWVectorizer`. ``callbacks`` run on the client
-        after every epoch.
+        after every epoch; ``init_vectors`` are loaded on the client and the
+        starting weights sent to the workers.
     solver, optimizer, batch_size, device
         As in :class:`skw2v.CBOWVectorizer` for local input; training on a
         cluster uses the CPU hogwild engine on every worker (``solver`` "auto"
@@ -104,7 +106,8 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
                  random_state=None, agg="mean", lowercase=True,
                  token_pattern=DEFAULT_TOKEN_PATTERN, tokenizer=None, preprocessor=None,
                  stop_words=None, strip_accents=None, max_doc_len=10000, verbose=0,
-                 callbacks=None, words_per_round="auto", merge="adaptive"):
+                 callbacks=None, init_vectors=None, lock_init_vectors=False,
+                 words_per_round="auto", merge="adaptive"):
         super().__init__(
             vector_size, window=window, negative=negative, ns_exponent=ns_exponent,
             sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
@@ -112,7 +115,8 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
             batch_size=batch_size, device=device, n_jobs=n_jobs, random_state=random_state,
             agg=agg, lowercase=lowercase, token_pattern=token_pattern, tokenizer=tokenizer,
             preprocessor=preprocessor, stop_words=stop_words, strip_accents=strip_accents,
-            max_doc_len=max_doc_len, verbose=verbose, callbacks=callbacks)
+            max_doc_len=max_doc_len, verbose=verbose, callbacks=callbacks,
+            init_vectors=init_vectors, lock_init_vectors=lock_init_vectors)
         self.words_per_round = words_per_round
         self.merge = merge
 
@@ -140,9 +144,10 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
         parts = partitions(X)
         self._check_setup()
         self._check_cluster_setup()
+        init = self._init_vectors()
         client = current_client()
         with _released(client) as held:
-            self._fit_on_cluster(client, parts, held)
+            self._fit_on_cluster(client, parts, held, init)
         return self
 
     def partial_fit(self, X, y=None):
@@ -160,13 +165,21 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
                 f"solver={self.solver!r}, device={self.device!r}. Use solver='auto' (or "
                 "'hogwild') and device='cpu', or fit skw2v.CBOWVectorizer on one machine.")
 
-    def _fit_on_cluster(self, client, parts, held):
-        """The cluster fit; ``held`` collects futures to release when it ends."""
+    def _fit_on_cluster(self, client, parts, held, init):
+        """The cluster fit; ``held`` collects futures to release when it ends; ``init``:
+        the ``init_vectors`` loaded, or None."""
         vocab, vocab_f, corpus, total_words = self._read_on_cluster(client, parts, held)
         rng = check_random_state(self.random_state)
-        syn0 = np.empty((len(vocab), self.vector_size), np.float32)
-        syn1neg = np.empty_like(syn0)
-        history = self._train_on_cluster(client, corpus, vocab_f, syn0, syn1neg, rng, held)
+        locked = None
+        if init is None:  # the starting weights are drawn on the cluster
+            syn0 = np.empty((len(vocab), self.vector_size), np.float32)
+        else:  # drawn here, with the pretrained rows, and sent
+            syn0 = local.init_input_vectors(rng, len(vocab), self.vector_size)
+            locked = self._start_from(init, vocab, syn0)
+        syn1neg = np.zeros_like(syn0)
+        history = self._train_on_cluster(client, corpus, vocab_f, syn0, syn1neg, rng, held,
+                                         start="draw" if init is None else "host",
+                                         locked=locked)
         # the SIF component is estimated on the corpus' first documents, as in a local fit
         self._install(_prefix(client, corpus, SIF_MAX_TOKENS), vocab, syn0, syn1neg, rng,
                       history, total_words=total_words)
@@ -197,16 +210,20 @@ strip_accents, max_doc_len, verbose, callbacks, random_state
             future.release()
         return vocab, vocab_f, corpus, total_words
 
-    def _train_on_cluster(self, client, corpus, vocab_f, syn0, syn1neg, rng, held):
-        """Rounds on the workers until the host ``syn0``/``syn1neg`` hold the result."""
+    def _train_on_cluster(self, client, corpus, vocab_f, syn0, syn1neg, rng, held, start,
+                          locked):
+        """Rounds on the workers until the host ``syn0``/``syn1neg`` hold the result.
+
+        ``start``: DaskRoundEngine's; ``locked``: the rows of ``syn0`` to leave as they are.
+        """
         tables = held(client.submit(_tasks.training_tables, vocab_f, self.sample,
-                                    self.ns_exponent))
+                                    self.ns_exponent, locked))
         updates = held(client.submit(_tasks.merge_updates, vocab_f, self.sample, self.window,
                                      self.negative, self.ns_exponent))
         engine = DaskRoundEngine(
             corpus, tables, syn0, syn1neg, window=self.window, negative=self.negative,
             random_state=rng, client=client, words_per_round=self.words_per_round,
-            merge=self.merge, updates=updates, n_jobs=self.n_jobs)
+            merge=self.merge, updates=updates, n_jobs=self.n_jobs, start=start)
         schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
         try:
             return run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
