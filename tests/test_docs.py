@@ -47,7 +47,7 @@ def test_docs_build_without_warnings(tmp_path):
     assert result.returncode == 0, (
         f"sphinx -W failed (exit {result.returncode}):\n{result.stderr}\n{result.stdout}"
     )
-    for page in ("index", "user_guide", "cluster", "api", "examples", "cli"):
+    for page in ("index", "user_guide", "pretrained", "cluster", "api", "examples", "cli"):
         assert (tmp_path / "html" / f"{page}.html").is_file()
 
 
@@ -92,7 +92,7 @@ def test_public_api_has_examples():
     """The main entry points show how they are called, as the docs promise."""
     from skw2v import datasets
 
-    objects = [skw2v.CBOWVectorizer, skw2v.KeyedVectors, skw2v.UnigramSampler,
+    objects = [skw2v.CBOWVectorizer, skw2v.EmbeddingVectorizer, skw2v.KeyedVectors, skw2v.UnigramSampler,
                skw2v.LineCorpus, skw2v.evaluate_word_analogies, skw2v.evaluate_word_pairs]
     objects += [getattr(datasets, n) for n in datasets.__all__]
     if importlib.util.find_spec("matplotlib") is not None:
