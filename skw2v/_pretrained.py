@@ -26,8 +26,11 @@ from collections import OrderedDict
 import numpy as np
 from sklearn.utils._param_validation import HasMethods
 
+from ._checks import is_int
 from ._io import open_file
 from ._keyedvectors import KeyedVectors
+from ._persist import invalid_model_file, read_model
+from ._state import fitted_attributes
 from ._word2vec_format import read_word2vec
 from ._version import __version__
 
@@ -165,12 +168,22 @@ def _read_source(path, limit, allocate=None):
     """Read ``path`` in the format its first bytes show (``allocate``: see read_word2vec)."""
     kind, binary, no_header = sniff_format(path)
     if kind == "skw2v":
-        from ._vectorizer import load  # the estimator module imports this one
-
-        wv = load(path).wv_
-        return _prefix(KeyedVectors(wv.index_to_key, wv.vectors, wv.counts), limit)
+        return _prefix(_model_vectors(path), limit)
     keys, vectors = read_word2vec(path, binary, limit, no_header=no_header, allocate=allocate)
     return KeyedVectors(keys, vectors)
+
+
+def _model_vectors(path):
+    """The word vectors and counts of a model saved by skw2v, checked as loading it checks."""
+    estimator, params, state = read_model(path)
+    try:
+        if estimator != "CBOWVectorizer":
+            raise ValueError(f"estimator {estimator!r} is not supported")
+        dim = params.get("vector_size")
+        wv = fitted_attributes(state, dim if is_int(dim) else -1)["wv_"]
+    except ValueError as exc:
+        raise invalid_model_file(path, exc) from None
+    return KeyedVectors(wv.index_to_key, wv.vectors, wv.counts)
 
 
 def sniff_format(path):

@@ -120,6 +120,12 @@ _TRAIN_OPTIONS = (
             "training"),
     _Option("random_state", ("--seed",), int, "N",
             "random seed; with --threads 1 training is bit-reproducible", "training"),
+    _Option("init_vectors", ("--init-vectors",), None, "PATH",
+            "start from these pretrained vectors (word2vec text or binary, fastText .vec, "
+            "GloVe, or a model file)", "training"),
+    _Option("lock_init_vectors", ("--lock-init-vectors",),
+            help="keep the vectors taken from --init-vectors as they are", group="training",
+            extra={"action": "store_true"}),
     # a command-line user wants to see progress, unlike a library caller: on unless -q
     _Option("verbose", ("-q", "--quiet"), help="do not show the progress bar",
             group="training", extra={"action": "store_const", "const": 0, "default": 1}),

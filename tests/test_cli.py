@@ -169,6 +169,8 @@ def test_option_defaults_are_the_estimators():
     (["--batch-size", "auto", "--device", "cuda:1", "--seed", "3", "-q"],
      {"batch_size": "auto", "device": "cuda:1", "random_state": 3, "verbose": 0}),
     (["-j", "2"], {"n_jobs": 2}),
+    (["--init-vectors", "v.vec", "--lock-init-vectors"],
+     {"init_vectors": "v.vec", "lock_init_vectors": True}),
     (["--threads", "3", "--agg", "minmax"], {"n_jobs": 3, "agg": "minmax"}),
 ])
 def test_options_reach_the_parameters(argv, params):

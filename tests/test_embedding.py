@@ -367,3 +367,10 @@ def test_unwritable_cache_folder_keeps_a_read_only_copy(tmp_path, lee_docs):
                                   cache_dir=str(blocker / "cache")).fit(lee_docs)
     assert not vec.wv_.vectors.flags.writeable
     assert vec.transform(lee_docs[:2]).any()
+
+
+def test_damaged_model_file_is_refused_like_load_refuses_it(tmp_path, cache):
+    path = tmp_path / "broken.skw2v"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    with pytest.raises(ValueError, match="not a skw2v model file"):
+        EmbeddingVectorizer(str(path), cache_dir=cache).fit(["a"])
