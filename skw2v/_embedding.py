@@ -10,7 +10,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -31,8 +31,7 @@ _CASE_SAMPLE_DOCS = 2000
 CASE_GAIN = 0.2
 
 
-class EmbeddingVectorizer(WordVectorsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                          BaseEstimator):
+class EmbeddingVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEstimator):
     """Pretrained word vectors as a text vectorizer.
 
     Turns documents into dense vectors by aggregating the pretrained vectors of
@@ -234,24 +233,9 @@ class EmbeddingVectorizer(WordVectorsMixin, ClassNamePrefixFeaturesOutMixin, Tra
         counts[rows] = values
         return counts
 
-    # --------------------------------------------------------------- transform
-    def transform(self, X):
-        """Turn documents into dense vectors.
-
-        Parameters
-        ----------
-        X : iterable of str or of token lists
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_docs, vector_size), float32
-            One row per document (``2 * vector_size`` columns for
-            ``agg="minmax"``). Unknown words are skipped; a document without
-            known words gives a row of zeros.
-        """
+    def _aggregation_inputs(self):
         check_is_fitted(self, "lowercase_")
-        counts = self._counts() if self.agg == "sif" else None
-        return self._document_vectors(X, counts, self.sif_component_)
+        return (self._counts() if self.agg == "sif" else None), self.sif_component_
 
 
 def _sampled(docs, sample):

@@ -4,6 +4,7 @@
 loads them; both tokenize documents the same way and turn them into vectors the same way.
 """
 
+from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -22,11 +23,15 @@ TOKENIZATION_CONSTRAINTS = {
 AGG_CONSTRAINT = [StrOptions(set(AGGREGATIONS))]
 
 
-class WordVectorsMixin:
+class WordVectorsMixin(TransformerMixin):
     """Tokenization, ``transform``'s aggregation and word queries over ``self.wv_``.
 
+    A TransformerMixin, so that scikit-learn wraps the ``transform`` defined
+    here for ``set_output``.
+
     The estimator provides ``wv_`` (a KeyedVectors), ``agg``, the tokenization
-    parameters and ``_lowercase()``, the lower-casing its analyzer applies.
+    parameters, ``_lowercase()`` (the lower-casing its analyzer applies) and
+    ``_aggregation_inputs()``: the word counts and SIF common component of a fit.
     """
 
     def __sklearn_tags__(self):
@@ -43,8 +48,21 @@ class WordVectorsMixin:
         return build_analyzer(lowercase, self.token_pattern, self.tokenizer,
                               self.preprocessor, self.stop_words, self.strip_accents)
 
-    def _document_vectors(self, X, counts, sif_component):
-        """``transform``: the aggregation of each document's known word vectors, float32."""
+    def transform(self, X):
+        """Turn documents into dense vectors.
+
+        Parameters
+        ----------
+        X : iterable of str or of token lists
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_docs, vector_size), float32
+            One row per document (``2 * vector_size`` columns for
+            ``agg="minmax"``). Unknown words are skipped; a document without
+            known words gives a row of zeros.
+        """
+        counts, sif_component = self._aggregation_inputs()  # checks that it is fitted
         wv = self.wv_
         ids, indptr = encode_known(check_corpus(X), self.build_analyzer(), wv.key_to_index)
         return aggregate(ids, indptr, wv.vectors, self.agg, counts,

@@ -12,7 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -32,8 +32,7 @@ from ._training import run_epochs
 from ._vocab import Vocabulary
 
 
-class CBOWVectorizer(WordVectorsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                     BaseEstimator):
+class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEstimator):
     """Word2vec CBOW with negative sampling, as a text vectorizer.
 
     Learns word vectors from raw documents (or token lists) with word2vec's
@@ -434,27 +433,13 @@ class CBOWVectorizer(WordVectorsMixin, ClassNamePrefixFeaturesOutMixin, Transfor
         """
         self.__dict__.update(fitted_attributes(state, self.vector_size, vocab))
 
-    # --------------------------------------------------------------- transform
-    def transform(self, X):
-        """Turn documents into dense vectors.
-
-        Parameters
-        ----------
-        X : iterable of str or of token lists
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_docs, vector_size), float32
-            One row per document (``2 * vector_size`` columns for
-            ``agg="minmax"``). Unknown words are skipped; a document without
-            known words gives a row of zeros.
-        """
+    def _aggregation_inputs(self):
         check_is_fitted(self, "wv_")
         if self.agg == "sif" and self.sif_component_ is None:
             raise ValueError("agg='sif' needs the common component of the training documents, "
                              "which this model (saved by skw2v 0.1 with another agg) lacks; "
                              "fit it again, or partial_fit it on some of its training text.")
-        return self._document_vectors(X, self.wv_.counts, self.sif_component_)
+        return self.wv_.counts, self.sif_component_
 
     # -------------------------------------------------------------- persistence
     def save(self, path, compress=False):
