@@ -1,6 +1,6 @@
 """Pretrained word vectors: one read-only copy per process, memory-mapped where possible.
 
-source (a path or a KeyedVectors) -> :func:`load_vectors` -> read-only KeyedVectors
+source (a path or a KeyedVectors) -> :func:`load_vectors` -> a KeyedVectors nobody writes to
 
 A path goes through three layers, each consulted before the next:
 
@@ -49,6 +49,7 @@ _alive = weakref.WeakValueDictionary()  # key -> KeyedVectors still used somewhe
 _recent = OrderedDict()                 # key -> KeyedVectors, the KEEP_LOADED last loaded
 _fingerprints = weakref.WeakKeyDictionary()
 _prefixes = weakref.WeakKeyDictionary()  # KeyedVectors -> {limit: its first words}
+_wrapped = weakref.WeakKeyDictionary()   # gensim's KeyedVectors -> ours over its arrays
 loads = 0  # files read or mapped by this process (tests and benchmarks watch it)
 
 
@@ -122,12 +123,18 @@ def _is_gensim_keyedvectors(obj):
 
 
 def _from_gensim(kv):
-    """skw2v's KeyedVectors over a gensim one's arrays (float32: no copy)."""
-    counts = getattr(kv, "expandos", {}).get("count")
-    n = len(kv.index_to_key)
-    if counts is not None and np.array_equal(counts, np.arange(n, 0, -1)):
-        counts = None  # gensim's stand-in counts for files without any: not frequencies
-    return KeyedVectors(kv.index_to_key, kv.vectors, counts)
+    """skw2v's KeyedVectors over a gensim one's words, index and (float32) vectors, shared,
+    made once per gensim object."""
+    with _lock:
+        ours = _wrapped.get(kv)
+        if ours is None:
+            counts = getattr(kv, "expandos", {}).get("count")
+            n = len(kv.index_to_key)
+            if counts is not None and np.array_equal(counts, np.arange(n, 0, -1)):
+                counts = None  # gensim's stand-in counts for files without any
+            ours = _wrapped[kv] = KeyedVectors._from_vocabulary(
+                kv.index_to_key, kv.key_to_index, kv.vectors, counts)
+        return ours
 
 
 # ------------------------------------------------------------------------- files
@@ -180,10 +187,9 @@ def _model_vectors(path):
         if estimator != "CBOWVectorizer":
             raise ValueError(f"estimator {estimator!r} is not supported")
         dim = params.get("vector_size")
-        wv = fitted_attributes(state, dim if is_int(dim) else -1)["wv_"]
+        return fitted_attributes(state, dim if is_int(dim) else -1)["wv_"]
     except ValueError as exc:
         raise invalid_model_file(path, exc) from None
-    return KeyedVectors(wv.index_to_key, wv.vectors, wv.counts)
 
 
 def sniff_format(path):
