@@ -172,24 +172,46 @@ class _Rows:
         self.keys, self.key_to_index = [], {}
         self.data = None
 
-    def add(self, key, values, where):
+    def add(self, key, values, where, level=_WARN_LEVEL):
         if key in self.key_to_index:
             warnings.warn(f"duplicate word {key!r} at {where}; keeping the first",
-                          stacklevel=_WARN_LEVEL)
+                          stacklevel=level)
             return
         n = len(self.keys)
-        if self.data is None and self.allocate is not None:
-            self.data = self.allocate((self.max_rows, len(values)))
-        elif self.data is None:
-            first = max(1, _INITIAL_ROWS_BYTES // (4 * len(values)))
-            self.data = np.empty((self._cap(first), len(values)), dtype=np.float32)
-        elif n == len(self.data):
-            grown = np.empty((self._cap(2 * n), self.data.shape[1]), dtype=np.float32)
-            grown[:n] = self.data
-            self.data = grown
+        self._reserve(n + 1, len(values))
         self.data[n] = values
         self.key_to_index[key] = n
         self.keys.append(key)
+
+    def add_block(self, keys, block, where, level):
+        """Add ``keys`` and their rows ``block`` at once; ``where(i)`` locates key ``i``."""
+        n, index = len(self.keys), self.key_to_index
+        kept = []
+        for i, key in enumerate(keys):
+            if key in index:
+                warnings.warn(f"duplicate word {key!r} at {where(i)}; keeping the first",
+                              stacklevel=level)
+                continue
+            index[key] = n + len(kept)
+            kept.append(i)
+        if len(kept) < len(keys):
+            keys, block = [keys[i] for i in kept], block[kept]
+        self._reserve(n + len(keys), block.shape[1])
+        self.data[n:n + len(keys)] = block
+        self.keys.extend(keys)
+
+    def _reserve(self, n_rows, dim):
+        """Make room for ``n_rows`` rows: the whole table, or double until they fit."""
+        if self.data is None and self.allocate is not None:
+            self.data = self.allocate((self.max_rows, dim))
+        elif self.data is None:
+            first = max(n_rows, _INITIAL_ROWS_BYTES // (4 * dim), 1)
+            self.data = np.empty((self._cap(first), dim), dtype=np.float32)
+        elif n_rows > len(self.data):
+            n = len(self.keys)
+            grown = np.empty((self._cap(max(2 * len(self.data), n_rows)), dim), np.float32)
+            grown[:n] = self.data[:n]
+            self.data = grown
 
     def _cap(self, n):
         return n if self.max_rows is None else max(1, min(n, self.max_rows))
@@ -304,24 +326,62 @@ def _is_float(field):
 
 
 def _read_binary_rows(stream, rows, n_rows, dim, options):
-    n_bytes = 4 * dim
-    for count in range(n_rows):
-        # gensim writes no newline after a vector, the C tool does: accept both
-        stream.skip(ord("\n"))
-        start = stream.offset
-        where = f"byte offset {start}"
+    count = 0
+    while count < n_rows:
+        # the rows wholly in the buffer at once; then the row across its end (or an unusual
+        # one: an empty or undecodable word) alone, reading more and wording any error
+        count += _read_buffered_rows(stream, rows, n_rows - count, 4 * dim, options)
+        if count < n_rows:
+            _read_binary_row(stream, rows, count, n_rows, dim, options)
+            count += 1
+
+
+def _read_buffered_rows(stream, rows, max_rows, n_bytes, options):
+    """Parse the rows that lie whole in the stream's buffer; return how many were read."""
+    buf, pos, end = stream.buf, stream.pos, len(stream.buf)
+    keys, starts, vectors = [], [], []
+    while len(keys) < max_rows:
+        while pos < end and buf[pos] == 10:  # the C tool's newline after a vector
+            pos += 1
+        space = buf.find(b" ", pos, pos + _MAX_KEY_BYTES + 1)
+        if space <= pos or space + 1 + n_bytes > end:
+            break  # an empty word, or a row not all in the buffer
         try:
-            key = stream.read_until(b" ", _MAX_KEY_BYTES)
-        except _TooLong:
-            raise ValueError(
-                f"{options.path}: {where}: no space after a word within {_MAX_KEY_BYTES} bytes"
-            ) from None
-        raw = None if key is None else stream.read_exact(n_bytes)
-        if raw is None:
-            raise ValueError(
-                f"{options.path}: {where}: unexpected end of file in vector {count + 1}; the "
-                f"header promised {n_rows} vectors of size {dim}"
-            )
-        if not key:
-            raise ValueError(f"{options.path}: {where}: empty word")
-        rows.add(options.decode(key, where), np.frombuffer(raw, dtype="<f4"), where)
+            keys.append(buf[pos:space].decode(options.encoding, options.unicode_errors))
+        except (UnicodeDecodeError, LookupError):
+            break
+        starts.append(stream.base + pos)
+        vectors.append(buf[space + 1:space + 1 + n_bytes])
+        pos = space + 1 + n_bytes
+    stream.pos = pos
+    if keys:
+        block = np.frombuffer(b"".join(vectors), dtype="<f4").reshape(len(keys), -1)
+        # warnings point at the caller of load_word2vec_format, as _Rows.add's do
+        rows.add_block(keys, block, lambda i: f"byte offset {starts[i]}", _WARN_LEVEL + 1)
+    return len(keys)
+
+
+def _read_binary_row(stream, rows, count, n_rows, dim, options):
+    """Read row ``count`` from the stream, reading more as needed; ValueError naming its
+    byte offset when it is damaged."""
+    n_bytes = 4 * dim
+    # gensim writes no newline after a vector, the C tool does: accept both
+    stream.skip(ord("\n"))
+    start = stream.offset
+    where = f"byte offset {start}"
+    try:
+        key = stream.read_until(b" ", _MAX_KEY_BYTES)
+    except _TooLong:
+        raise ValueError(
+            f"{options.path}: {where}: no space after a word within {_MAX_KEY_BYTES} bytes"
+        ) from None
+    raw = None if key is None else stream.read_exact(n_bytes)
+    if raw is None:
+        raise ValueError(
+            f"{options.path}: {where}: unexpected end of file in vector {count + 1}; the "
+            f"header promised {n_rows} vectors of size {dim}"
+        )
+    if not key:
+        raise ValueError(f"{options.path}: {where}: empty word")
+    rows.add(options.decode(key, where), np.frombuffer(raw, dtype="<f4"), where,
+             _WARN_LEVEL + 1)

@@ -152,6 +152,36 @@ def test_duplicate_words_keep_first(tmp_path):
     np.testing.assert_array_equal(loaded["a"], [1, 2])
 
 
+def _binary_file(path, keys, vectors, newline):
+    body = b"".join(k.encode() + b" " + v.astype("<f4").tobytes() + newline
+                    for k, v in zip(keys, vectors))
+    path.write_bytes(f"{len(keys)} {vectors.shape[1]}\n".encode() + body)
+    return path
+
+
+@pytest.mark.parametrize("newline", [b"", b"\n"])
+def test_binary_rows_across_read_buffers_as_gensim_reads_them(tmp_path, newline):
+    # over 2 MiB: rows cross the reader's 1 MiB buffers (parsed in blocks, the row across a
+    # buffer's end alone); the C tool writes a newline after each vector, gensim none
+    rng = np.random.default_rng(0)
+    keys = ["w" * (1 + i % 37) + str(i) for i in range(5000)]  # words of every length
+    vectors = rng.standard_normal((len(keys), 100)).astype(np.float32)
+    path = _binary_file(tmp_path / "v.bin", keys, vectors, newline)
+    assert_same(KeyedVectors.load_word2vec_format(path, binary=True),
+                GensimKV.load_word2vec_format(str(path), binary=True))
+    # repeated words, one within a block and one across buffers: the first kept, as in text
+    keys[10], keys[4000] = keys[3], keys[20]
+    path = _binary_file(tmp_path / "r.bin", keys, vectors, newline)
+    with pytest.warns(UserWarning, match="duplicate word") as record:
+        ours = KeyedVectors.load_word2vec_format(path, binary=True)
+    assert len(record) == 2 and {r.filename for r in record} == {__file__}
+    offset = len(f"{len(keys)} 100\n") + sum(len(k) + 401 + len(newline) for k in keys[:10])
+    assert str(record[0].message).startswith(f"duplicate word {keys[3]!r} at byte offset "
+                                             f"{offset};")
+    first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
+    assert_same(ours, KeyedVectors([keys[i] for i in first], vectors[first]))
+
+
 @pytest.mark.parametrize("binary", [False, True])
 def test_module_functions_take_plain_data(tmp_path, binary):
     keys, vectors = ["a", "b", "ç"], np.float32([[1.5, -2], [0, 0.25], [3, 1e-8]])
