@@ -63,16 +63,31 @@ def read_word2vec(path, binary=False, limit=None, encoding="utf8", unicode_error
     ``keys`` are the words, unique, in file order (a repeated word keeps its first vector,
     with a warning, as in gensim); ``vectors`` their float32 rows. The parameters are those
     of :meth:`KeyedVectors.load_word2vec_format`, plus ``allocate``: called as
-    ``allocate(shape)`` for the (rows, dim) float32 table when the header's row count is
-    proven by the file's size (e.g. a memory-mapped file to read into); ``vectors`` is
-    then that table or its first rows (fewer after repeated words).
+    ``allocate(shape)`` for the (rows, dim) float32 table when the number of rows is
+    known, from a header the file's size proves or, without a header, by counting the
+    lines first (e.g. a memory-mapped file to read into); ``vectors`` is then that table
+    or its first rows (fewer after repeated words or blank lines).
     """
     if no_header and binary:
         raise ValueError("no_header is only supported for text files")
     options = _ReadOptions(str(os.fspath(path)), encoding, unicode_errors)
+    counted = _count_lines(path) if no_header and allocate is not None else None
     with open_file(path, "rb") as fin:
         stream = _Stream(fin, options.path)
-        return _read_rows(stream, binary, limit, no_header, options, allocate)
+        return _read_rows(stream, binary, limit, no_header, options, allocate, counted)
+
+
+def _count_lines(path):
+    """Lines in a text file (a last one without a newline too), or None if it cannot be read:
+    at least the rows of a headerless file."""
+    n, last = 0, b"\n"
+    try:
+        with open_file(path, "rb") as f:
+            for chunk in iter(lambda: f.read(_READ_CHUNK), b""):
+                n, last = n + chunk.count(b"\n"), chunk[-1:]
+    except DECOMPRESSION_ERRORS:
+        return None  # the reader says what is wrong
+    return n + (last != b"\n")
 
 
 class _ReadOptions:
@@ -166,9 +181,10 @@ class _Stream:
 class _Rows:
     """Growable (rows x dim) float32 table; grows only as the file proves it has the rows."""
 
-    def __init__(self, max_rows, allocate=None):
+    def __init__(self, max_rows, allocate=None, allocate_rows=None):
         self.max_rows = max_rows  # None when unknown (no header)
-        self.allocate = allocate  # makes the whole table at once: max_rows is proven
+        self.allocate = allocate  # makes the whole table at once, of allocate_rows rows
+        self.allocate_rows = max_rows if allocate_rows is None else allocate_rows
         self.keys, self.key_to_index = [], {}
         self.data = None
 
@@ -203,7 +219,7 @@ class _Rows:
     def _reserve(self, n_rows, dim):
         """Make room for ``n_rows`` rows: the whole table, or double until they fit."""
         if self.data is None and self.allocate is not None:
-            self.data = self.allocate((self.max_rows, dim))
+            self.data = self.allocate((max(self.allocate_rows, n_rows), dim))
         elif self.data is None:
             first = max(n_rows, _INITIAL_ROWS_BYTES // (4 * dim), 1)
             self.data = np.empty((self._cap(first), dim), dtype=np.float32)
@@ -226,12 +242,16 @@ class _Rows:
         return self.keys, self.data
 
 
-def _read_rows(stream, binary, limit, no_header, options, allocate=None):
+def _read_rows(stream, binary, limit, no_header, options, allocate=None, counted=None):
+    """``counted``: the lines of a headerless file, counted beforehand (or None)."""
     n_rows, dim = (None, None) if no_header else _read_header(stream, binary, limit, options)
     proven = n_rows is not None and stream.remaining_size() is not None  # by _check_size
     if limit is not None:
         n_rows = limit if n_rows is None else min(n_rows, limit)
-    rows = _Rows(n_rows, allocate if proven and n_rows else None)
+    table = n_rows if proven else counted if no_header else None  # rows known in advance
+    if table is not None and limit is not None:
+        table = min(table, limit)
+    rows = _Rows(n_rows, allocate if table else None, table)
     if binary:
         _read_binary_rows(stream, rows, n_rows, dim, options)
     else:

@@ -322,21 +322,24 @@ def test_grid_search_loads_the_vectors_once_per_process(tmp_path, cache):
         assert growth < nbytes / 2, f"process {pid} grew {growth / 2**20:.0f} MiB over its fits"
 
 
-@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("binary, no_header, limit", [
+    (False, False, 200), (True, False, 200), (False, True, 200), (False, True, None)])
 def test_conversion_reads_rows_straight_into_the_mapped_file(tmp_path, cache, binary,
-                                                             monkeypatch):
+                                                             no_header, limit, monkeypatch):
     path = str(tmp_path / "v.bin")
     rng = np.random.default_rng(0)
-    KeyedVectors([f"w{i}" for i in range(300)],
-                 rng.standard_normal((300, 8))).save_word2vec_format(path, binary=binary)
+    KeyedVectors([f"w{i}" for i in range(3000)], rng.standard_normal((3000, 50))
+                 ).save_word2vec_format(path, binary=binary, write_header=not no_header)
     allocated = []
     open_memmap = np.lib.format.open_memmap
     monkeypatch.setattr(np.lib.format, "open_memmap",
                         lambda *a, **k: (k.get("mode") == "w+" and allocated.append(k["shape"]))
                         or open_memmap(*a, **k))
-    vec = EmbeddingVectorizer(path, limit=200, cache_dir=cache).fit(["w1"])
-    assert allocated == [(200, 8)]  # the table was the .npy file, made once at its size
-    expected = KeyedVectors.load_word2vec_format(path, binary=binary, limit=200)
+    vec = EmbeddingVectorizer(path, limit=limit, cache_dir=cache).fit(["w1"])
+    # the table was the .npy file, made once at its size (a GloVe file's lines counted first)
+    assert allocated == [(limit or 3000, 50)]
+    expected = KeyedVectors.load_word2vec_format(path, binary=binary, limit=limit,
+                                                 no_header=no_header)
     np.testing.assert_array_equal(vec.wv_.vectors, expected.vectors)
     assert isinstance(vec.wv_.vectors.base, np.memmap)
 
@@ -349,7 +352,7 @@ def test_conversion_with_repeated_words_and_without_header(tmp_path, cache):
     assert vec.wv_.index_to_key == ["a", "b"]
     np.testing.assert_array_equal(vec.wv_.vectors, [[1, 2], [3, 4]])
     glove = tmp_path / "glove.txt"
-    glove.write_text("a 1 2\nb 3 4\n")
+    glove.write_text("a 1 2\nb 3 4\n\n\n")  # blank lines: more lines than rows
     vec = EmbeddingVectorizer(str(glove), cache_dir=cache).fit(["a b"])
     np.testing.assert_array_equal(vec.wv_.vectors, [[1, 2], [3, 4]])
     assert isinstance(vec.wv_.vectors.base, np.memmap)
