@@ -301,8 +301,9 @@ def _convert(path, limit, folder, key):
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    converted = _read_converted(folder, key)
-    return kv if converted is None else converted
+    # the words and their index are those just read: only the vectors are mapped anew
+    vectors = np.load(os.path.join(folder, "vectors.npy"), mmap_mode="r")
+    return KeyedVectors._from_vocabulary(kv.index_to_key, kv.key_to_index, vectors, kv.counts)
 
 
 def _write_converted(tmp, folder, key, kv, tables):

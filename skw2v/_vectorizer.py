@@ -25,8 +25,8 @@ from ._engines import TrainingTables, engine_class
 from ._persist import invalid_model_file, read_model, write_model
 from ._pretrained import VECTOR_SOURCES, load_vectors
 from ._sampler import alias_table
-from ._state import fitted_attributes, fitted_state
 from ._schedule import Schedule
+from ._state import fitted_attributes, fitted_state
 from ._text import AGG_CONSTRAINT, TOKENIZATION_CONSTRAINTS, WordVectorsMixin
 from ._training import run_epochs
 from ._vocab import Vocabulary
@@ -214,7 +214,6 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
         return self.lowercase
 
     # ------------------------------------------------------------------ fitting
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the vocabulary and word vectors from a corpus.
@@ -365,8 +364,8 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
         """Copy the ``init`` vectors of the vocabulary's words from ``first_new`` on into
         ``syn0``; return the rows training must not change (None: all may change).
 
-        With ``lock_init_vectors`` every vocabulary word ``init`` has is locked:
-        words of an earlier fit were locked then and have not changed since.
+        With ``lock_init_vectors`` every vocabulary word ``init`` has is locked, in
+        a partial_fit the words of earlier calls too (they keep their current rows).
         """
         if init is None:
             return None
