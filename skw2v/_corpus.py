@@ -7,14 +7,15 @@ needs a second pass and no list of strings is kept. Counting is then a
 """
 
 import codecs
-import os
 from array import array
+import os
 from typing import NamedTuple
 
 import numpy as np
 
 from ._analyzer import check_tokens, iter_token_docs
 from ._idstore import ArrayWriter, iter_blocks
+from ._lexicon import Lexicon
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 
 
@@ -37,23 +38,8 @@ class RawCorpus(NamedTuple):
 
     ids: np.ndarray      # int32 provisional ids (first-seen rank); ndarray or DiskArray
     offsets: np.ndarray  # int64; ndarray or DiskArray
-    words: list          # provisional id -> word
+    words: object        # provisional id -> word: a WordList (or a list of str)
     counts: np.ndarray   # int64 count per provisional id
-
-
-class _Lexicon(dict):
-    """word -> provisional id; unseen words get the next id on lookup.
-
-    Only str may enter, so token lists need no per-token type check: a
-    non-str token is either new here (rejected) or unhashable (TypeError),
-    and the caller then finds and names it.
-    """
-
-    def __missing__(self, word):
-        if not isinstance(word, str):
-            raise TypeError(word)
-        self[word] = idx = len(self)
-        return idx
 
 
 READ_BATCH_TOKENS = 1 << 13
@@ -67,7 +53,7 @@ def read_corpus(X, analyzer, workdir=None):
     be read. Tokens are looked up in batches of documents: per document
     there is only a list extend, which keeps corpora of short documents fast.
     """
-    lexicon = _Lexicon()
+    lexicon = Lexicon()
     ids = ArrayWriter(workdir, "raw_ids.bin")
     offsets = ArrayWriter(workdir, "raw_offsets.bin", np.int64)
     offsets.extend([0])
@@ -83,16 +69,15 @@ def read_corpus(X, analyzer, workdir=None):
     counts = np.zeros(len(lexicon), np.int64)
     for _, block in iter_blocks(ids):
         counts += np.bincount(block, minlength=len(lexicon))
-    return RawCorpus(ids, offsets, list(lexicon), counts)
+    return RawCorpus(ids, offsets, lexicon.words(), counts)
 
 
 def _encode_batch(tokens, lengths, first, lexicon, ids, offsets):
     """Append the provisional ids of ``tokens`` to ``ids`` and the end offsets of their
     documents (``lengths``, numbered from ``first``) to ``offsets``."""
     try:
-        # one C loop over the batch; unseen words get ids via _Lexicon.__missing__
-        ids.extend(array("i", map(lexicon.__getitem__, tokens)))
-    except TypeError:
+        ids.extend(lexicon.lookup(tokens))  # one numba loop over the batch
+    except TypeError:  # a token that is not a str
         start = 0
         for position, length in enumerate(lengths, first):
             check_tokens(tokens[start:start + length], position)  # raises, naming token and document

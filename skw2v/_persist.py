@@ -114,7 +114,7 @@ def write_model(path, estimator, params, state, compress=False):
         if value is None:
             continue
         if key in _STATE_JSON_MEMBERS:
-            arrays[key] = _json_bytes(value)
+            arrays[key] = _json_bytes(list(value))  # a WordList is a sequence of str
         elif isinstance(value, np.ndarray):
             arrays[key] = np.ascontiguousarray(value)
         else:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._checks import is_int, is_number
 from ._keyedvectors import KeyedVectors
+from ._lexicon import WordCounts, WordList
 from ._random import rng_from_state, rng_to_state
 from ._vocab import Vocabulary
 
@@ -16,11 +17,12 @@ def fitted_state(vocab, vectors, syn1neg, sif_component, rng, loss_curve, n_word
                   corpus_total_words):
     """The fitted state as plain data: what a fit produces and a model file holds."""
     rng_key, rng_tail = rng_to_state(rng)
+    rare_words, rare_counts = _rare_words(vocab.rare_counts)
     return {
         "words": list(vocab.index_to_key),        # row order of vectors and syn1neg
         "counts": vocab.counts,                   # int64 (V,)
-        "rare_words": list(vocab.rare_counts),    # seen below min_count (for partial_fit)
-        "rare_counts": np.fromiter(vocab.rare_counts.values(), np.int64, len(vocab.rare_counts)),
+        "rare_words": rare_words,                 # seen below min_count (for partial_fit)
+        "rare_counts": rare_counts,                # int64 (R,)
         "vectors": vectors,                       # float32 (V, d) input vectors
         "syn1neg": syn1neg,                       # float32 (V, d) output weights
         "sif_component": sif_component,           # float32 (d,); None in some 0.1 files
@@ -30,6 +32,14 @@ def fitted_state(vocab, vectors, syn1neg, sif_component, rng, loss_curve, n_word
         "random_state_key": rng_key,              # the estimator's generator, so that
         "random_state": rng_tail,                 # partial_fit continues its draws
     }
+
+
+def _rare_words(rare):
+    """``(words, int64 counts)`` of a rare-word mapping; a WordCounts's words stay
+    compact (a WordList, a sequence of str: no str per word until written out)."""
+    if isinstance(rare, WordCounts):
+        return rare.words, rare.counts
+    return list(rare), np.fromiter(rare.values(), np.int64, len(rare))
 
 
 def fitted_attributes(state, dim, vocab=None):
@@ -72,15 +82,17 @@ def _vocabulary(state):
     words, rare_words = state["words"], state["rare_words"]
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
         raise ValueError("words must be a list of strings")
-    if not isinstance(rare_words, list) or not all(isinstance(w, str) for w in rare_words):
+    if isinstance(rare_words, WordList):  # a fitted state's own: holds only str
+        pass
+    elif not isinstance(rare_words, list) or not all(isinstance(w, str) for w in rare_words):
         raise ValueError("rare_words must be a list of strings")
     counts = _checked(state, "counts", np.int64, (len(words),))
     rare_counts = _checked(state, "rare_counts", np.int64, (len(rare_words),))
-    rare = dict(zip(rare_words, rare_counts.tolist()))
+    rare = dict(zip(rare_words, rare_counts.tolist()))  # a check: dicts find repeats fast
     if len(rare) != len(rare_words) or not rare.keys().isdisjoint(words):
         raise ValueError("rare_words repeats a word or overlaps the vocabulary")
     try:
-        return Vocabulary(list(words), counts, rare)
+        return Vocabulary(list(words), counts, WordCounts(rare_words, rare_counts))
     except ValueError as exc:  # a repeated word
         raise ValueError(f"bad vocabulary ({exc})") from None
 

@@ -5,9 +5,12 @@ plus the two derived tables training needs: subsampling keep-probabilities
 and the word -> index map. It can be built and reused on its own.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ._lexicon import Lexicon, WordCounts, WordList
 
 
 @dataclass
@@ -20,14 +23,15 @@ class Vocabulary:
         Words, most frequent first (ties keep first-seen order).
     counts : ndarray of shape (n_words,), int64
         Corpus count of each word.
-    rare_counts : dict
-        Counts of words seen but below ``min_count``; they join the
+    rare_counts : mapping of str to int
+        Counts of words seen but below ``min_count`` (a :class:`~._lexicon.WordCounts`
+        when built here, held compactly: most of a corpus's distinct words); they join the
         vocabulary in a later :meth:`update` once their total reaches it.
     """
 
     index_to_key: list
     counts: np.ndarray
-    rare_counts: dict = field(default_factory=dict)
+    rare_counts: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
         self.counts = np.asarray(self.counts, dtype=np.int64)
@@ -36,6 +40,24 @@ class Vocabulary:
 
     def __len__(self):
         return len(self.index_to_key)
+
+    def __getstate__(self):
+        # compact rare words travel as three arrays, so pickle, joblib and skops
+        # files hold no skw2v type beyond this one
+        state = dict(self.__dict__)
+        rare = state.pop("rare_counts")
+        if isinstance(rare, WordCounts):
+            state["rare_utf8"] = (rare.words.blob, rare.words.bounds, rare.counts)
+        else:
+            state["rare_counts"] = rare
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "rare_utf8" in state:
+            blob, bounds, counts = state.pop("rare_utf8")
+            state["rare_counts"] = WordCounts(WordList.checked(blob, bounds), counts)
+        self.__dict__.update(state)
 
     @property
     def total_words(self):
@@ -52,10 +74,12 @@ class Vocabulary:
         counts = np.asarray(counts, dtype=np.int64)
         kept = select_words(counts, min_count, max_vocab_size)
         rare = np.setdiff1d(np.arange(len(counts)), kept, assume_unique=True)
+        if not isinstance(words, WordList):
+            words = WordList.from_strs(words)
         return cls(
-            index_to_key=[words[i] for i in kept],
+            index_to_key=list(words.take(kept)),
             counts=counts[kept],
-            rare_counts={words[i]: int(counts[i]) for i in rare},
+            rare_counts=WordCounts(words.take(rare), counts[rare]),
         )
 
     def update(self, words, counts, min_count=5, max_vocab_size=None):
@@ -66,7 +90,7 @@ class Vocabulary:
         ``min_count`` are appended, most frequent first.
         """
         old_counts = self.counts.copy()
-        rare = dict(self.rare_counts)
+        rare = dict(self.rare_counts.items())
         for w, c in zip(words, np.asarray(counts, dtype=np.int64).tolist()):
             i = self.key_to_index.get(w)
             if i is None:
@@ -79,7 +103,7 @@ class Vocabulary:
             grown = grown[: max(max_vocab_size - len(self), 0)]
         new_counts = np.array([rare.pop(w) for w in grown], dtype=np.int64)
         return Vocabulary(self.index_to_key + grown,
-                          np.concatenate([old_counts, new_counts]), rare)
+                          np.concatenate([old_counts, new_counts]), WordCounts.from_dict(rare))
 
     def keep_probs(self, sample):
         """Probability of keeping each word under frequent-word subsampling.
@@ -96,6 +120,11 @@ class Vocabulary:
 
     def remap_table(self, words):
         """int32 array mapping positions in ``words`` to vocabulary ids (-1 if absent)."""
+        if isinstance(words, WordList):  # one numba pass, no str per word
+            lexicon = Lexicon()
+            lexicon.lookup(self.index_to_key)  # ids 0 .. n - 1: the vocabulary's
+            ids = lexicon.lookup_utf8(words.blob, words.bounds[1:])
+            return np.where(ids < len(self), ids, -1).astype(np.int32)
         get = self.key_to_index.get
         return np.fromiter((get(w, -1) for w in words), dtype=np.int32, count=len(words))
 
