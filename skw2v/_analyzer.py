@@ -85,7 +85,7 @@ def to_tokens(doc, position, analyzer, check=True):
     """Turn one document into a list of tokens, checking its type.
 
     ``check=False`` skips the per-token type check of token lists, for
-    callers that detect non-str tokens themselves (see ``_corpus._Lexicon``).
+    callers that detect non-str tokens themselves (see ``_lexicon.Lexicon.lookup``).
     """
     if isinstance(doc, str):
         return analyzer(doc)

@@ -2,7 +2,8 @@
 
 The corpus is read exactly once: every token gets a provisional id (its
 first-seen rank) while documents stream in, so a generator or a file never
-needs a second pass and no list of strings is kept. Counting is then a
+needs a second pass and no list of strings is kept (the lexicon holds the
+distinct words as bytes: :mod:`skw2v._lexicon`). Counting is then a
 ``bincount`` and the final encoding a table lookup.
 """
 

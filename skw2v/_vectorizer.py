@@ -533,7 +533,10 @@ def init_input_vectors(rng, n_words, dim):
     out = np.empty((n_words, dim), np.float32)
     for start in range(0, n_words, 4096):  # blocks keep the float64 draw small
         block = rng.random_sample((min(4096, n_words - start), dim))
-        out[start:start + len(block)] = (2.0 * block - 1.0) / dim
+        block *= 2.0  # in place: (2 * block - 1) / dim, the same float64 steps
+        block -= 1.0
+        block /= dim
+        out[start:start + len(block)] = block
     return out
 
 
