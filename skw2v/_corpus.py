@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._analyzer import check_tokens, iter_token_docs
+from ._analyzer import check_corpus, check_tokens, iter_token_docs, to_tokens
 from ._idstore import ArrayWriter, iter_blocks
 from ._lexicon import Lexicon
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
@@ -59,7 +59,10 @@ def read_corpus(X, analyzer, workdir=None):
     offsets = ArrayWriter(workdir, "raw_offsets.bin", np.int64)
     offsets.extend([0])
     batch, lengths, first = [], [], 0  # the batch's tokens, its documents' lengths, its first document
-    for _, tokens in iter_token_docs(X, analyzer, check=False):
+    for doc in check_corpus(X):
+        # a token list is used as it is (its tokens are checked as the batch is looked up)
+        tokens = doc if type(doc) is list else to_tokens(doc, first + len(lengths), analyzer,
+                                                         check=False)
         batch += tokens
         lengths.append(len(tokens))
         if len(batch) >= READ_BATCH_TOKENS:
