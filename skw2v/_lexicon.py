@@ -53,7 +53,8 @@ def _intern(data, ends, table, hashes, blob, bounds, n_words, out):
                 table[slot] = w
                 hashes[w] = h
                 at = bounds[w]
-                blob[at:at + length] = data[start:end]
+                for i in range(length):  # a loop: slice assignment compiles 3 s slower
+                    blob[at + i] = data[start + i]
                 bounds[w + 1] = at + length
                 n_words += 1
                 break
@@ -90,9 +91,9 @@ def _gather(blob, bounds, indices, out_blob, out_bounds):
     out_bounds[0] = 0
     for j in range(len(indices)):
         i = indices[j]
-        lo, hi = bounds[i], bounds[i + 1]
-        out_blob[at:at + hi - lo] = blob[lo:hi]
-        at += hi - lo
+        for k in range(bounds[i], bounds[i + 1]):
+            out_blob[at] = blob[k]
+            at += 1
         out_bounds[j + 1] = at
 
 
@@ -147,6 +148,9 @@ class Lexicon:
 
     def lookup_utf8(self, data, ends):
         """int32 ids of the words ``data[ends[i - 1]:ends[i]]`` (uint8 UTF-8, int64 ends)."""
+        if data.flags.writeable:  # one compiled version: bytes give read-only arrays
+            data = data.view()
+            data.flags.writeable = False
         self._make_room(len(ends), len(data))
         out = np.empty(len(ends), np.int32)
         self.n_words = _intern(data, ends, self.table, self.hashes, self.blob, self.bounds,
