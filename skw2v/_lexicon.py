@@ -97,12 +97,10 @@ def _gather(blob, bounds, indices, out_blob, out_bounds):
         out_bounds[j + 1] = at
 
 
-def _grown(array, size, fill=None):
+def _grown(array, size):
     """``array`` copied into a new array of at least ``size`` elements (doubling)."""
     new = np.empty(max(size, 2 * len(array)), array.dtype)
     new[:len(array)] = array
-    if fill is not None:
-        new[len(array):] = fill
     return new
 
 
