@@ -8,16 +8,16 @@ distinct words as bytes: :mod:`skw2v._lexicon`). Counting is then a
 """
 
 import codecs
-from array import array
 import os
+from array import array
 from typing import NamedTuple
 
 import numpy as np
 
 from ._analyzer import check_corpus, check_tokens, iter_token_docs, to_tokens
 from ._idstore import ArrayWriter, iter_blocks
-from ._lexicon import Lexicon
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
+from ._lexicon import Lexicon
 
 
 class EncodedCorpus(NamedTuple):

@@ -32,12 +32,13 @@ def _hash(data, start, end):
 
 
 @numba.njit(nogil=True, cache=True)
-def _intern(data, ends, table, hashes, blob, bounds, n_words, out):
-    """Ids of the tokens ``data[ends[t - 1]:ends[t]]`` into ``out``; new words are appended.
+def _intern(data, ends, table, hashes, blob, bounds, n_words, out, insert):
+    """Ids of the tokens ``data[ends[t - 1]:ends[t]]`` into ``out``.
 
     ``table`` (a power of two long, ``EMPTY`` where free) holds ids;
     word ``i`` is ``blob[bounds[i]:bounds[i + 1]]`` with hash ``hashes[i]``.
-    The caller makes room for every token being new. Returns the new word count.
+    New words are appended when ``insert`` (the caller makes room for every
+    token being new), else their id is ``EMPTY``. Returns the word count.
     """
     mask = np.uint64(len(table) - 1)
     start = 0
@@ -49,6 +50,8 @@ def _intern(data, ends, table, hashes, blob, bounds, n_words, out):
         while True:
             w = table[slot]
             if w == EMPTY:
+                if not insert:
+                    break
                 w = n_words
                 table[slot] = w
                 hashes[w] = h
@@ -144,15 +147,17 @@ class Lexicon:
         """int32 ids of ``tokens`` (a list of str); unseen words get the next ids."""
         return self.lookup_utf8(*_utf8(tokens))
 
-    def lookup_utf8(self, data, ends):
-        """int32 ids of the words ``data[ends[i - 1]:ends[i]]`` (uint8 UTF-8, int64 ends)."""
+    def lookup_utf8(self, data, ends, insert=True):
+        """int32 ids of the words ``data[ends[i - 1]:ends[i]]`` (uint8 UTF-8, int64 ends);
+        with ``insert=False`` unseen words get -1 and are not added."""
         if data.flags.writeable:  # one compiled version: bytes give read-only arrays
             data = data.view()
             data.flags.writeable = False
-        self._make_room(len(ends), len(data))
+        if insert:
+            self._make_room(len(ends), len(data))
         out = np.empty(len(ends), np.int32)
         self.n_words = _intern(data, ends, self.table, self.hashes, self.blob, self.bounds,
-                               self.n_words, out)
+                               self.n_words, out, insert)
         return out
 
     def _make_room(self, n_tokens, n_bytes):

@@ -123,8 +123,7 @@ class Vocabulary:
         if isinstance(words, WordList):  # one numba pass, no str per word
             lexicon = Lexicon()
             lexicon.lookup(self.index_to_key)  # ids 0 .. n - 1: the vocabulary's
-            ids = lexicon.lookup_utf8(words.blob, words.bounds[1:])
-            return np.where(ids < len(self), ids, -1).astype(np.int32)
+            return lexicon.lookup_utf8(words.blob, words.bounds[1:], insert=False)
         get = self.key_to_index.get
         return np.fromiter((get(w, -1) for w in words), dtype=np.int32, count=len(words))
 
