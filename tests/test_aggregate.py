@@ -5,7 +5,7 @@ import pytest
 
 from skw2v import CBOWVectorizer
 from skw2v._aggregate import (AGGREGATIONS, _blocks, _weighted_means, aggregate,
-                              sif_common_component, sif_weights, weighted_mean)
+                              sample_ranges, sif_common_component, sif_weights, weighted_mean)
 from skw2v._corpus import encode_known
 
 
@@ -85,12 +85,35 @@ def test_blocks_cover_the_documents_within_their_bounds():
         assert hi - lo == 1 or indptr[hi] - indptr[lo] <= 10
 
 
-def test_sif_component_uses_only_the_first_tokens(lee_setup):
-    vec, ids, indptr, _ = lee_setup
+def test_sample_ranges_spread_over_the_corpus():
+    lengths = np.random.default_rng(0).integers(0, 40, 5000)  # empty documents too
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    assert sample_ranges(indptr, int(indptr[-1])) == [(0, 5000)]  # no larger: all of it
+    ranges = sample_ranges(indptr, 4000, pieces=16)
+    assert len(ranges) == 16 and ranges[0][0] == 0
+    assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:]))  # increasing, disjoint
+    assert all(first < last for first, last in ranges)
+    starts = [indptr[first] for first, _ in ranges]
+    total = int(indptr[-1])
+    assert all(abs(start - i * total / 16) <= 40 for i, start in enumerate(starts))
+    taken = sum(int(indptr[last] - indptr[first]) for first, last in ranges)
+    assert 4000 - 16 * 40 <= taken <= 4000
+    # documents longer than a piece: one document each, still disjoint
+    long_docs = np.arange(0, 1001, 100)
+    assert sample_ranges(long_docs, 50, pieces=5) == [(i, i + 1) for i in (0, 2, 4, 6, 8)]
+
+
+def test_sif_component_is_estimated_on_the_sampled_documents(lee_docs):
+    vec = CBOWVectorizer(vector_size=16, epochs=1, n_jobs=1, random_state=0).fit(lee_docs)
+    ids, indptr = encode_known(lee_docs, vec.build_analyzer(), vec.vocabulary_)
     vectors, counts = vec.wv_.vectors, vec.wv_.counts
-    head = sif_common_component(ids, indptr, vectors, counts, max_tokens=int(indptr[20]))
-    want = sif_common_component(ids[:indptr[20]], indptr[:21], vectors, counts)
-    np.testing.assert_array_equal(head, want)
+    ranges = sample_ranges(indptr, 5000)
+    docs = [ids[indptr[d]:indptr[d + 1]] for first, last in ranges for d in range(first, last)]
+    sample_indptr = np.concatenate([[0], np.cumsum([len(d) for d in docs])])
+    want = sif_common_component(np.concatenate(docs), sample_indptr, vectors, counts,
+                                max_tokens=len(ids))
+    np.testing.assert_array_equal(
+        sif_common_component(ids, indptr, vectors, counts, max_tokens=5000), want)
 
 
 def test_sif_component_of_fewer_than_two_documents_is_zero(lee_setup):

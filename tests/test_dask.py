@@ -27,6 +27,8 @@ distributed = pytest.importorskip("distributed")
 db = pytest.importorskip("dask.bag")
 from skw2v.dask import CBOWVectorizer  # noqa: E402
 from skw2v.dask import _tasks  # noqa: E402
+from skw2v.dask._engine import ClusterCorpus  # noqa: E402
+from skw2v.dask._vectorizer import _sample  # noqa: E402
 
 from test_engines import probe_setup  # noqa: E402
 
@@ -272,6 +274,30 @@ def test_a_seeded_fit_is_the_same_whichever_worker_trains_which_share(client, le
     assert first.loss_curve_ == second.loss_curve_
     third = CBOWVectorizer(**{**PARAMS, "random_state": 1}).fit(bag)
     assert not np.array_equal(first.wv_.vectors, third.wv_.vectors)
+
+
+def test_the_sif_sample_takes_documents_from_every_partition(client):
+    """The cluster's SIF estimate sees documents from all over the corpus, as a local fit."""
+    rng = np.random.default_rng(0)
+    parts = []
+    for n_docs in (300, 0, 500, 200):
+        lengths = rng.integers(1, 20, n_docs)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        parts.append(EncodedCorpus(rng.integers(0, 50, offsets[-1]).astype(np.int32), offsets))
+    words = np.array([p.n_words for p in parts])
+    corpus = ClusterCorpus(client.scatter(parts), np.array([len(p.offsets) - 1 for p in parts]),
+                           words, np.zeros(4, np.int64), [])
+    whole = _sample(client, corpus, int(words.sum()))
+    np.testing.assert_array_equal(whole.ids, np.concatenate([p.ids for p in parts]))
+    np.testing.assert_array_equal(np.diff(whole.offsets),
+                                  np.concatenate([np.diff(p.offsets) for p in parts]))
+    some = _sample(client, corpus, 2000)
+    assert 2000 - 64 * 20 <= some.n_words <= 2000 + 64 * 20
+    for part, share in zip(parts, words * 2000 // words.sum()):
+        if len(part.ids):  # each partition's own sample, of its share of the words
+            own = _tasks.corpus_sample(part, int(share), 16)
+            assert abs(own.n_words - share) <= 16 * 20
+            assert bytes(own.ids) in bytes(some.ids)
 
 
 def test_it_learns_real_neighbours_like_the_local_estimator(client, lee_docs):

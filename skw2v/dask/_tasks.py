@@ -9,6 +9,7 @@ partition.
 
 import numpy as np
 
+from .._aggregate import sample_ranges
 from .._corpus import EncodedCorpus, encode, read_corpus
 from .._engines import TrainingTables
 from .._engines.rounds import merge_deltas, row_updates, train_share
@@ -58,12 +59,15 @@ def corpus_size(corpus):
     return len(corpus.offsets) - 1, corpus.n_words
 
 
-def corpus_prefix(corpus, max_words):
-    """The partition's first documents up to ``max_words`` words (and the one crossing it)."""
-    n_docs = min(int(np.searchsorted(corpus.offsets, max_words, side="left")),
-                 len(corpus.offsets) - 1)
-    offsets = corpus.offsets[:n_docs + 1]
-    return EncodedCorpus(np.asarray(corpus.ids[:offsets[-1]]), offsets)
+def corpus_sample(corpus, max_words, pieces):
+    """The partition's documents in :func:`~skw2v._aggregate.sample_ranges`: about
+    ``max_words`` words from ``pieces`` places spread over it (all of it if no larger)."""
+    ids, offsets = [], [np.zeros(1, np.int64)]
+    for first, last in sample_ranges(corpus.offsets, max_words, pieces):
+        bounds = np.asarray(corpus.offsets[first:last + 1])
+        ids.append(np.asarray(corpus.ids[bounds[0]:bounds[-1]]))
+        offsets.append(bounds[1:] - bounds[0] + offsets[-1][-1])
+    return EncodedCorpus(np.concatenate(ids), np.concatenate(offsets))
 
 
 def training_tables(vocab, sample, ns_exponent, locked=None):

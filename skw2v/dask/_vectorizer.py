@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _vectorizer as local
-from .._aggregate import SIF_MAX_TOKENS
+from .._aggregate import SIF_MAX_TOKENS, SIF_PIECES
 from .._analyzer import DEFAULT_TOKEN_PATTERN
 from .._corpus import EncodedCorpus, RawCorpus
 from .._engines.rounds import MERGE_RULES, plan_shares
@@ -180,8 +180,8 @@ lock_init_vectors
         history = self._train_on_cluster(client, corpus, vocab_f, syn0, syn1neg, rng, held,
                                          start="draw" if init is None else "host",
                                          locked=locked)
-        # the SIF component is estimated on the corpus' first documents, as in a local fit
-        self._install(_prefix(client, corpus, SIF_MAX_TOKENS), vocab, syn0, syn1neg, rng,
+        # the SIF component is estimated on documents spread over the corpus, as in a local fit
+        self._install(_sample(client, corpus, SIF_MAX_TOKENS), vocab, syn0, syn1neg, rng,
                       history, total_words=total_words)
 
     def _read_on_cluster(self, client, parts, held):
@@ -360,17 +360,18 @@ def _cluster_corpus(client, encoded, share, workers):
                          share[keep], workers)
 
 
-def _prefix(client, corpus, max_words):
-    """The corpus' first documents up to ``max_words`` words, gathered here."""
-    ids, offsets, taken = [], [np.zeros(1, np.int64)], 0
-    for part, words in zip(corpus.parts, corpus.words):
-        if taken >= max_words:
-            break
-        piece = client.submit(_tasks.corpus_prefix, part, max_words - taken).result()
-        ids.append(np.asarray(piece.ids))
-        offsets.append(piece.offsets[1:] + taken)
-        taken += piece.n_words
-    return EncodedCorpus(np.concatenate(ids), np.concatenate(offsets))
+def _sample(client, corpus, max_words):
+    """About ``max_words`` words of documents from places spread over the corpus, gathered
+    here: each partition gives its share of the words from its share of the places."""
+    total = sum(corpus.words)
+    pieces = max(SIF_PIECES // len(corpus.parts), 1)
+    samples = client.gather([
+        client.submit(_tasks.corpus_sample, part, max(max_words * words // total, 1), pieces)
+        for part, words in zip(corpus.parts, corpus.words) if words])
+    offsets = [np.zeros(1, np.int64)]
+    for sample in samples:
+        offsets.append(sample.offsets[1:] + offsets[-1][-1])
+    return EncodedCorpus(np.concatenate([s.ids for s in samples]), np.concatenate(offsets))
 
 
 def check_worker_memory(client, n_words, dim):
