@@ -6,7 +6,7 @@ the estimator's attributes (also what reading a model file's word vectors needs)
 
 import numpy as np
 
-from ._checks import is_int, is_number
+from ._checks import all_finite, is_int, is_number
 from ._keyedvectors import KeyedVectors
 from ._lexicon import WordCounts, WordList
 from ._random import rng_from_state, rng_to_state
@@ -19,7 +19,7 @@ def fitted_state(vocab, vectors, syn1neg, sif_component, rng, loss_curve, n_word
     rng_key, rng_tail = rng_to_state(rng)
     rare_words, rare_counts = _rare_words(vocab.rare_counts)
     return {
-        "words": list(vocab.index_to_key),        # row order of vectors and syn1neg
+        "words": vocab.index_to_key,              # row order of vectors and syn1neg (a list)
         "counts": vocab.counts,                   # int64 (V,)
         "rare_words": rare_words,                 # seen below min_count (for partial_fit)
         "rare_counts": rare_counts,                # int64 (R,)
@@ -103,7 +103,7 @@ def _checked(state, name, dtype, shape):
         got = (f"dtype {a.dtype} and shape {a.shape}" if isinstance(a, np.ndarray)
                else f"type {type(a).__name__}")
         raise ValueError(f"{name!r} has {got}, expected {np.dtype(dtype)} and {shape}")
-    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+    if a.dtype == np.float32 and not all_finite(a):
         raise ValueError(f"{name!r} contains NaN or infinity")
     if a.dtype.kind == "i" and a.size and a.min() < 0:
         raise ValueError(f"{name!r} contains negative counts")

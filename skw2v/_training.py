@@ -17,6 +17,8 @@ from typing import NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
+from ._checks import all_finite
+
 logger = logging.getLogger("skw2v")
 
 
@@ -54,7 +56,7 @@ class _Tally:
 
 
 def _check_finite(stats, weights, alpha):
-    bad = not np.isfinite(stats.loss) or not all(np.isfinite(w).all() for w in weights)
+    bad = not np.isfinite(stats.loss) or not all(all_finite(w) for w in weights)
     if bad:
         raise FloatingPointError(
             f"Training diverged in epoch {stats.epoch + 1}: the loss or the weights became "

@@ -51,3 +51,24 @@ def test_callbacks_see_each_epoch(lee_docs):
     assert all(est is vec for est, _ in seen)
     assert [s.mean_loss for _, s in seen] == vec.loss_curve_
     assert all(s.words == seen[0][1].words > 0 and s.seconds > 0 for _, s in seen)
+
+
+def test_the_finiteness_check_of_the_weights_is_exact_without_a_temporary():
+    import tracemalloc
+    import warnings
+
+    from skw2v._checks import all_finite
+
+    w = np.full((4000, 100), np.finfo(np.float32).max, np.float32)  # finite: no overflow
+    assert all_finite(w) and all_finite(-w)
+    tracemalloc.start()
+    all_finite(w)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < w.size / 4  # np.isfinite(w).all() would hold w.size bools
+    for bad in ([np.inf], [-np.inf], [np.nan], [np.inf, -np.inf]):
+        v = w.copy()
+        v[3, 7:7 + len(bad)] = bad
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # inf - inf: no RuntimeWarning reaches the user
+            assert not all_finite(v)
