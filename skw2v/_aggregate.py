@@ -22,8 +22,8 @@ def doc_term_matrix(ids, indptr, n_words, weights=None):
     data = np.ones(len(ids), np.float32) if weights is None else weights[ids]
     return sp.csr_matrix((data, ids, indptr), shape=(len(indptr) - 1, n_words))
 
-SIF_MAX_TOKENS = 1 << 20  # tokens of the training corpus the SIF component is estimated on,
-SIF_PIECES = 64  # taken from this many places spread over it (sample_ranges)
+SIF_MAX_TOKENS = 1 << 20  # tokens of the training corpus the SIF component is estimated on
+SIF_PIECES = 64  # places spread over the corpus those tokens come from (sample_ranges)
 
 
 def sif_weights(counts, a=SIF_A):
@@ -135,7 +135,7 @@ def sample_ranges(indptr, max_tokens=SIF_MAX_TOKENS, pieces=SIF_PIECES):
     their first documents alone estimate a direction worse than pieces from
     everywhere: on the gcide corpus the first 4M tokens gave the all-token SIF
     component within |cos| 0.9992, 64 pieces of 16k tokens within 0.9999, in a
-    third of the time (benchmarks/RESULTS.md, issue 12). Each range has at
+    quarter of the time (``benchmarks/bench_sif.py``). Each range has at
     least one document; ranges are increasing and do not overlap.
     """
     n_docs = len(indptr) - 1

@@ -34,6 +34,17 @@ class EncodedCorpus(NamedTuple):
         return int(self.offsets[-1])
 
 
+def concatenate(pieces):
+    """One in-memory EncodedCorpus of ``pieces`` (EncodedCorpus, in order; offsets of
+    each may start anywhere: a slice of a larger corpus's)."""
+    ids, offsets = [], [np.zeros(1, np.int64)]
+    for piece in pieces:
+        bounds = np.asarray(piece.offsets)
+        ids.append(np.asarray(piece.ids[bounds[0]:bounds[-1]]))
+        offsets.append(bounds[1:] - bounds[0] + offsets[-1][-1])
+    return EncodedCorpus(np.concatenate(ids or [np.zeros(0, np.int32)]), np.concatenate(offsets))
+
+
 class RawCorpus(NamedTuple):
     """The result of one reading pass: provisional ids and the lexicon."""
 

@@ -10,7 +10,7 @@ partition.
 import numpy as np
 
 from .._aggregate import sample_ranges
-from .._corpus import EncodedCorpus, encode, read_corpus
+from .._corpus import EncodedCorpus, concatenate, encode, read_corpus
 from .._engines import TrainingTables
 from .._engines.rounds import merge_deltas, row_updates, train_share
 from .._sampler import alias_table
@@ -62,12 +62,8 @@ def corpus_size(corpus):
 def corpus_sample(corpus, max_words, pieces):
     """The partition's documents in :func:`~skw2v._aggregate.sample_ranges`: about
     ``max_words`` words from ``pieces`` places spread over it (all of it if no larger)."""
-    ids, offsets = [], [np.zeros(1, np.int64)]
-    for first, last in sample_ranges(corpus.offsets, max_words, pieces):
-        bounds = np.asarray(corpus.offsets[first:last + 1])
-        ids.append(np.asarray(corpus.ids[bounds[0]:bounds[-1]]))
-        offsets.append(bounds[1:] - bounds[0] + offsets[-1][-1])
-    return EncodedCorpus(np.concatenate(ids), np.concatenate(offsets))
+    return concatenate(EncodedCorpus(corpus.ids, corpus.offsets[first:last + 1])
+                       for first, last in sample_ranges(corpus.offsets, max_words, pieces))
 
 
 def training_tables(vocab, sample, ns_exponent, locked=None):

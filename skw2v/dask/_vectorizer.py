@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _vectorizer as local
 from .._aggregate import SIF_MAX_TOKENS, SIF_PIECES
 from .._analyzer import DEFAULT_TOKEN_PATTERN
-from .._corpus import EncodedCorpus, RawCorpus
+from .._corpus import RawCorpus, concatenate
 from .._engines.rounds import MERGE_RULES, plan_shares
 from .._schedule import Schedule
 from .._training import run_epochs
@@ -365,13 +365,9 @@ def _sample(client, corpus, max_words):
     here: each partition gives its share of the words from its share of the places."""
     total = sum(corpus.words)
     pieces = max(SIF_PIECES // len(corpus.parts), 1)
-    samples = client.gather([
+    return concatenate(client.gather([
         client.submit(_tasks.corpus_sample, part, max(max_words * words // total, 1), pieces)
-        for part, words in zip(corpus.parts, corpus.words) if words])
-    offsets = [np.zeros(1, np.int64)]
-    for sample in samples:
-        offsets.append(sample.offsets[1:] + offsets[-1][-1])
-    return EncodedCorpus(np.concatenate([s.ids for s in samples]), np.concatenate(offsets))
+        for part, words in zip(corpus.parts, corpus.words) if words]))
 
 
 def check_worker_memory(client, n_words, dim):
