@@ -363,10 +363,10 @@ def _cluster_corpus(client, encoded, share, workers):
 def _sample(client, corpus, max_words):
     """About ``max_words`` words of documents from places spread over the corpus, gathered
     here: each partition gives its share of the words from its share of the places."""
-    total = sum(corpus.words)
     pieces = max(SIF_PIECES // len(corpus.parts), 1)
     return concatenate(client.gather([
-        client.submit(_tasks.corpus_sample, part, max(max_words * words // total, 1), pieces)
+        client.submit(_tasks.corpus_sample, part, max(max_words * words // corpus.n_words, 1),
+                      pieces)
         for part, words in zip(corpus.parts, corpus.words) if words]))
 
 
