@@ -164,14 +164,24 @@ def test_group_update_matches_numpy_reference(g0, g1, negative, scale, locked):
     assert np.array_equal(syn0[frozen].view(np.uint32), start[frozen].view(np.uint32))
 
 
-def test_sigmoid_table_is_close_to_exact_and_clips_like_the_c_tool():
-    """Sigmoid within 2e-6, loss within 5e-6 (relative beyond 1), of the exact values."""
-    f = np.linspace(-8, 8, 20001).astype(np.float32)
-    got = np.array([_sigmoid_and_loss(x, np.float32(1)) for x in f])
-    exact = 1.0 / (1.0 + np.exp(-f.astype(np.float64)))
+@pytest.mark.parametrize("label", [1, 0])
+def test_sigmoid_table_is_close_to_exact_and_clips_like_the_c_tool(label):
+    """Sigmoid within 2e-6, loss within 5e-6 (relative beyond 1), of the exact values.
+
+    The grid includes the float32 neighbours of +-MAX_EXP, where the table
+    index is at its ends.
+    """
+    edges = np.nextafter(np.float32([MAX_EXP, -MAX_EXP]), np.float32(0))
+    f = np.concatenate([np.linspace(-8, 8, 20001).astype(np.float32), edges])
+    got = np.array([_sigmoid_and_loss(x, np.float32(label)) for x in f])
+    # float32 throughout: a float64 in the kernel's scoring costs conversions
+    assert {sig.return_type for sig in _sigmoid_and_loss.nopython_signatures} == {
+        numba.types.UniTuple(numba.float32, 2)}
+    wide = f.astype(np.float64)
+    exact = 1.0 / (1.0 + np.exp(-wide))
     inside = np.abs(f) < MAX_EXP
     assert np.abs(got[inside, 0] - exact[inside]).max() < 2e-6
-    exact_loss = np.logaddexp(0, -f.astype(np.float64))
+    exact_loss = np.logaddexp(0, -wide) if label else np.logaddexp(0, wide)
     assert (np.abs(got[:, 1] - exact_loss) <= 5e-6 * np.maximum(1, exact_loss)).all()
     assert (got[f >= MAX_EXP, 0] == 1).all() and (got[f <= -MAX_EXP, 0] == 0).all()
 
