@@ -384,7 +384,8 @@ def test_memory_refusal_is_fast_and_allocates_nothing():
         tracemalloc.stop()
     assert time.perf_counter() - start < 5
     assert peak < 50 * 2**20
-    assert skw2v._vectorizer.model_memory(10, 100) == 2 * 4 * 10 * 100 + 8 * 10 * 100
+    assert skw2v._vectorizer.model_memory(10, 100) == 2 * 4 * 10 * 100
+    assert skw2v._vectorizer.model_memory(10, 100, n_new=3) == 2 * 4 * 10 * 100 + 4 * 3 * 100
 
 
 # ------------------------------------------------------------ atomic fitting / Ctrl-C

@@ -225,3 +225,17 @@ def test_partial_fit_with_only_rare_new_words_counts_them_for_later(lee_docs):
     assert len(vec.loss_curve_) == n_losses and "zyzzyva" not in vec.wv_
     vec.partial_fit(["zyzzyva " + lee_docs[0]])   # its second occurrence: it joins
     assert "zyzzyva" in vec.wv_ and len(vec.loss_curve_) == n_losses + SMALL["epochs"]
+
+
+def test_input_vectors_start_uniform_in_gensims_range_and_follow_the_seed():
+    from skw2v._vectorizer import init_input_vectors
+
+    dim = 50
+    got = init_input_vectors(np.random.RandomState(3), 4000, dim)
+    assert got.dtype == np.float32 and got.shape == (4000, dim)
+    assert got.min() >= -1.0 / dim and got.max() < 1.0 / dim
+    # uniform: each tenth of the range holds a tenth of the values
+    share = np.histogram(got, bins=10, range=(-1.0 / dim, 1.0 / dim))[0] / got.size
+    np.testing.assert_allclose(share, 0.1, atol=0.005)
+    assert np.array_equal(got, init_input_vectors(np.random.RandomState(3), 4000, dim))
+    assert not np.array_equal(got, init_input_vectors(np.random.RandomState(4), 4000, dim))
