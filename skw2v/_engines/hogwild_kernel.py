@@ -108,6 +108,13 @@ def _sigmoid_and_loss(f, label):
     return s, (np.float32(1.0) - label) * f - log_s
 
 
+@numba.njit(cache=True)
+def _around(i, t):
+    """Sentence position of window slot ``i`` when the target at ``t`` is left out:
+    ``i`` before the target, ``i + 1`` from it on."""
+    return i + (i >= t)
+
+
 @numba.njit(inline="always", fastmath=True, error_model="numpy", cache=True)
 def _contexts(syn0, sent, n, g0, g1, window, H, bounds, state):
     """Mean context vector of each target ``g0 <= t < g1`` into ``H``; windows into ``bounds``."""
@@ -125,21 +132,21 @@ def _contexts(syn0, sent, n, g0, g1, window, H, bounds, state):
             H[j, :] = 0.0
             continue
         # Two rows per pass over H (half the passes), the first pass a store, not a sum
-        # into zeros; context word p is sent[lo + p] before the target, sent[lo + p + 1]
-        # from it on, so no branch in the loop skips the target.
-        u = sent[lo + (lo >= t)]
+        # into zeros; context word p is sent[_around(lo + p, t)], so no branch in the
+        # loop skips the target.
+        u = sent[_around(lo, t)]
         if nc % 2 == 1:
             for k in range(dim):
                 H[j, k] = syn0[u, k]
             p = 1
         else:
-            v = sent[lo + 1 + (lo + 1 >= t)]
+            v = sent[_around(lo + 1, t)]
             for k in range(dim):
                 H[j, k] = syn0[u, k] + syn0[v, k]
             p = 2
         while p < nc:
-            u = sent[lo + p + (lo + p >= t)]
-            v = sent[lo + p + 1 + (lo + p + 1 >= t)]
+            u = sent[_around(lo + p, t)]
+            v = sent[_around(lo + p + 1, t)]
             for k in range(dim):
                 H[j, k] += syn0[u, k] + syn0[v, k]
             p += 2
