@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 
 from skw2v import CBOWVectorizer, LineCorpus
+from skw2v._vectorizer import init_input_vectors
 from skw2v.datasets import make_analogy_corpus, make_topic_corpus
 
 SANITY = dict(alpha=0.05, window=5, negative=15, min_count=5, epochs=10, sample=0)
@@ -228,8 +229,6 @@ def test_partial_fit_with_only_rare_new_words_counts_them_for_later(lee_docs):
 
 
 def test_input_vectors_start_uniform_in_gensims_range_and_follow_the_seed():
-    from skw2v._vectorizer import init_input_vectors
-
     dim = 50
     got = init_input_vectors(np.random.RandomState(3), 4000, dim)
     assert got.dtype == np.float32 and got.shape == (4000, dim)

@@ -129,8 +129,7 @@ def _contexts(syn0, sent, n, g0, g1, window, H, bounds, state):
         bounds[j, 1] = hi
         nc = hi - lo - 1                      # context words: the window less the target
         if nc <= 0:
-            H[j, :] = 0.0
-            continue
+            continue                          # the target is skipped; H[j] is not read
         # Two rows per pass over H (half the passes), the first pass a store, not a sum
         # into zeros; context word p is sent[_around(lo + p, t)], so no branch in the
         # loop skips the target.
