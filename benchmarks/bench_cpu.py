@@ -243,7 +243,8 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def main(argv=None):
+def build_parser():
+    """The command line; its defaults are the benchmark settings (bench_seeds.py uses them)."""
     p = argparse.ArgumentParser(description="skw2v vs gensim CBOW-NS on the CPU")
     p.add_argument("--corpus", choices=[*corpora.TOKEN_CORPORA, "both"], default="both")
     p.add_argument("--repeats", type=int, default=3)
@@ -269,7 +270,11 @@ def main(argv=None):
     p.add_argument("--timeout", type=int, default=3600, help="seconds per child run")
     p.add_argument("--json", default=None, help="also write all raw results to this file")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     C.git_commit()  # the commit at the start of the run (others may commit meanwhile)
     if args.child:
         return child_main(json.loads(args.child))
