@@ -20,7 +20,8 @@ class Vocabulary:
     Parameters
     ----------
     index_to_key : list of str
-        Words, most frequent first (ties keep first-seen order).
+        Words, most frequent first; among words of equal count the one seen
+        first comes last, as gensim 4 orders its vocabulary.
     counts : ndarray of shape (n_words,), int64
         Corpus count of each word.
     rare_counts : mapping of str to int
@@ -68,8 +69,9 @@ class Vocabulary:
     def from_counts(cls, words, counts, min_count=5, max_vocab_size=None):
         """Build a vocabulary from parallel ``words`` / ``counts`` sequences.
 
-        ``words`` must be in first-seen order so that ties are broken the
-        way gensim breaks them.
+        ``words`` must be in first-seen order: ties are then broken the way
+        gensim breaks them (:func:`select_words`), so that a vocabulary built
+        here lists the words of gensim's, in the same order.
         """
         counts = np.asarray(counts, dtype=np.int64)
         kept = select_words(counts, min_count, max_vocab_size)
@@ -137,9 +139,17 @@ def check_unique(index_to_key, key_to_index):
 
 
 def select_words(counts, min_count, max_vocab_size):
-    """Indices of the words to keep, most frequent first, ties by first appearance."""
+    """Indices of the words to keep: most frequent first, ties in reverse first-seen order.
+
+    gensim 4's ``sort_by_descending_frequency`` sorts its first-seen word
+    list by ``(-count, -index)``; the same order here means equal
+    ``index_to_key`` lists, word2vec files that list words alike, and
+    evaluations restricted to the first N words (``restrict_vocab``) that
+    see the same words for both. ``max_vocab_size`` keeps the first words
+    of that order.
+    """
     counts = np.asarray(counts)
-    order = np.argsort(-counts, kind="stable")
+    order = np.lexsort((-np.arange(len(counts)), -counts))
     order = order[counts[order] >= min_count]
     if max_vocab_size is not None:
         order = order[:max_vocab_size]

@@ -14,7 +14,7 @@ def test_vocabulary_matches_gensim_on_real_text(lee_docs):
     vocab = Vocabulary.from_counts(raw.words, raw.counts, min_count=5)
     model = gensim.models.Word2Vec(min_count=5, sample=1e-3)
     model.build_vocab(tokens)
-    assert set(vocab.index_to_key) == set(model.wv.index_to_key)
+    assert vocab.index_to_key == list(model.wv.index_to_key)  # same words, ties ordered alike
     theirs = {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
     assert {w: int(c) for w, c in zip(vocab.index_to_key, vocab.counts)} == theirs
     assert (np.diff(vocab.counts) <= 0).all()
@@ -24,12 +24,15 @@ def test_vocabulary_matches_gensim_on_real_text(lee_docs):
 
 
 def test_min_count_max_vocab_and_ties():
-    vocab = Vocabulary.from_counts(["a", "b", "c", "d"], [3, 5, 3, 1], min_count=2,
-                                   max_vocab_size=2)
-    assert vocab.index_to_key == ["b", "a"]
-    assert vocab.key_to_index == {"b": 0, "a": 1}
-    assert vocab.rare_counts == {"c": 3, "d": 1}
-    assert vocab.total_words == 8
+    # a and c tie: as gensim orders them, the word seen later comes first
+    vocab = Vocabulary.from_counts(["a", "b", "c", "d"], [3, 5, 3, 1], min_count=2)
+    assert vocab.index_to_key == ["b", "c", "a"]
+    limited = Vocabulary.from_counts(["a", "b", "c", "d"], [3, 5, 3, 1], min_count=2,
+                                     max_vocab_size=2)
+    assert limited.index_to_key == ["b", "c"]
+    assert limited.key_to_index == {"b": 0, "c": 1}
+    assert limited.rare_counts == {"a": 3, "d": 1}
+    assert limited.total_words == 8
 
 
 def test_update_counts_cumulatively_and_appends_new_words():
