@@ -89,6 +89,15 @@ def _corpus_file(spec):
     return corpora.token_file(spec["corpus"], spec["n_tokens"])
 
 
+def as_skw2v_vectors(wv):
+    """gensim KeyedVectors as skw2v's (same words, order, vectors and counts)."""
+    import numpy as np
+    import skw2v
+
+    counts = np.array([wv.get_vecattr(w, "count") for w in wv.index_to_key])
+    return skw2v.KeyedVectors(list(wv.index_to_key), wv.vectors, counts)
+
+
 def _quality(kv, gensim_wv=None):
     import skw2v
 
@@ -148,13 +157,7 @@ def child_main(spec):
         out["rss_peak_mib"] = C.peak_rss_mib()
         out["vocab"] = len(model.wv)
         if spec["quality"] and mode == "train":
-            import numpy as np
-            import skw2v
-
-            wv = model.wv
-            counts = np.array([wv.get_vecattr(w, "count") for w in wv.index_to_key])
-            kv = skw2v.KeyedVectors(list(wv.index_to_key), wv.vectors, counts)
-            gensim_wv = wv
+            kv, gensim_wv = as_skw2v_vectors(model.wv), model.wv
     else:
         if mode == "train":
             from sklearn.utils.validation import check_is_fitted  # noqa: F401

@@ -28,16 +28,12 @@ MEASURES = ("analogy", "ws353", "simlex")
 
 def train_kv(system, spec, docs, seed):
     """The vectors ``system`` trains on ``docs`` with ``seed``, as skw2v KeyedVectors."""
-    import skw2v
-
     if system == "skw2v":
         return B._skw2v_model(spec, seed).fit(docs).wv_
     model = B._gensim_model(spec, seed)
     model.build_vocab(docs)
     model.train(docs, total_examples=model.corpus_count, epochs=model.epochs)
-    wv = model.wv
-    counts = np.array([wv.get_vecattr(w, "count") for w in wv.index_to_key])
-    return skw2v.KeyedVectors(list(wv.index_to_key), wv.vectors, counts)
+    return B.as_skw2v_vectors(model.wv)
 
 
 def summary_rows(scores):
