@@ -89,7 +89,7 @@ class Vocabulary:
 
         Known words keep their index; their counts grow. Unknown words are
         counted together with earlier rare counts and those reaching
-        ``min_count`` are appended, most frequent first.
+        ``min_count`` are appended in :func:`select_words`' order.
         """
         old_counts = self.counts.copy()
         rare = dict(self.rare_counts.items())
@@ -99,10 +99,11 @@ class Vocabulary:
                 rare[w] = rare.get(w, 0) + c
             else:
                 old_counts[i] += c
-        grown = [w for w, c in rare.items() if c >= min_count]
-        grown.sort(key=lambda w: -rare[w])
-        if max_vocab_size is not None:
-            grown = grown[: max(max_vocab_size - len(self), 0)]
+        # rare words in first-seen order (earlier calls' first): ties as in from_counts
+        candidates = list(rare)
+        room = None if max_vocab_size is None else max(max_vocab_size - len(self), 0)
+        picked = select_words(np.fromiter(rare.values(), np.int64, len(rare)), min_count, room)
+        grown = [candidates[i] for i in picked.tolist()]
         new_counts = np.array([rare.pop(w) for w in grown], dtype=np.int64)
         return Vocabulary(self.index_to_key + grown,
                           np.concatenate([old_counts, new_counts]), WordCounts.from_dict(rare))
@@ -149,8 +150,8 @@ def select_words(counts, min_count, max_vocab_size):
     of that order.
     """
     counts = np.asarray(counts)
-    order = np.lexsort((-np.arange(len(counts)), -counts))
-    order = order[counts[order] >= min_count]
+    kept = np.flatnonzero(counts >= min_count)  # sort only these: most distinct words are rare
+    order = kept[np.lexsort((-kept, -counts[kept]))]
     if max_vocab_size is not None:
         order = order[:max_vocab_size]
     return order

@@ -44,6 +44,14 @@ def test_update_counts_cumulatively_and_appends_new_words():
     assert vocab.index_to_key == ["a"]                  # the original is unchanged
 
 
+def test_update_orders_new_words_like_a_fresh_vocabulary():
+    vocab = Vocabulary.from_counts(["a", "b"], [5, 1], min_count=3)
+    grown = vocab.update(["b", "x", "y", "z"], [2, 3, 4, 3], min_count=3)
+    fresh = Vocabulary.from_counts(["b", "x", "y", "z"], [3, 3, 4, 3], min_count=3)
+    assert grown.index_to_key == ["a"] + fresh.index_to_key == ["a", "y", "z", "x", "b"]
+    assert vocab.update(["x", "y"], [3, 3], min_count=3, max_vocab_size=2).index_to_key == ["a", "y"]
+
+
 def test_keep_probs_disabled_and_formula():
     vocab = Vocabulary(["x", "y"], [900, 100])
     assert (vocab.keep_probs(0) == 1).all()
