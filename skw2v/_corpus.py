@@ -15,9 +15,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ._analyzer import check_corpus, check_tokens, iter_token_docs, to_tokens
-from ._idstore import ArrayWriter, iter_blocks
+from ._idstore import ArrayWriter, iter_blocks, searchsorted
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
-from ._lexicon import Lexicon
+from ._lexicon import Lexicon, UnstorableWord
+from ._word2vec_format import key_problem
 
 
 class EncodedCorpus(NamedTuple):
@@ -81,10 +82,33 @@ def read_corpus(X, analyzer, workdir=None):
             batch, lengths, first = [], [], first + len(lengths)
     _encode_batch(batch, lengths, first, lexicon, ids, offsets)
     ids, offsets = ids.finish(), offsets.finish()
+    words = lexicon.words()
+    _refuse_unexportable(words, ids, offsets)
     counts = np.zeros(len(lexicon), np.int64)
     for _, block in iter_blocks(ids):
         counts += np.bincount(block, minlength=len(lexicon))
-    return RawCorpus(ids, offsets, lexicon.words(), counts)
+    return RawCorpus(ids, offsets, words, counts)
+
+
+def _refuse_unexportable(words, ids, offsets):
+    """ValueError naming the first token that a word2vec file could not hold as a word
+    (empty, or holding a space or newline): refused before training, not at export."""
+    at = np.flatnonzero((words.blob == ord(" ")) | (words.blob == ord("\n")))
+    bad = np.flatnonzero(np.diff(words.bounds) == 0)
+    if len(at):
+        bad = np.union1d(bad, np.searchsorted(words.bounds, at, side="right") - 1)
+    if not len(bad):
+        return
+    word_id = int(bad[0])  # ids are first-seen ranks: the first such token in the corpus
+    position = next(lo + int(np.argmax(block == word_id)) for lo, block in iter_blocks(ids)
+                    if (block == word_id).any())
+    doc = int(searchsorted(offsets, [position], side="right")[0]) - 1
+    word = words[word_id]
+    raise ValueError(
+        f"Token {position - int(offsets[doc])} of document {doc}, {word!r}, cannot be a word: "
+        f"{key_problem(word)}, and the word2vec formats end a word at a space or newline, so "
+        "the model could not be exported. Drop empty tokens and join the parts of a token "
+        "with '_' (a tokenizer returning such tokens needs the same fix).")
 
 
 def _encode_batch(tokens, lengths, first, lexicon, ids, offsets):
@@ -98,7 +122,17 @@ def _encode_batch(tokens, lengths, first, lexicon, ids, offsets):
             check_tokens(tokens[start:start + length], position)  # raises, naming token and document
             start += length
         raise
+    except UnstorableWord as exc:
+        raise _token_error(exc, lengths, first) from None
     offsets.extend(np.cumsum(lengths, dtype=np.int64) + (len(ids) - len(tokens)))
+
+
+def _token_error(exc, lengths, first):
+    """The ValueError naming the document and position of a batch's bad token ``exc.index``."""
+    ends = np.cumsum(lengths)
+    doc = int(np.searchsorted(ends, exc.index, side="right"))
+    j = exc.index - (int(ends[doc - 1]) if doc else 0)
+    return ValueError(f"Token {j} of document {first + doc}, {exc}")
 
 
 def encode(raw, remap, max_doc_len=None, workdir=None):
@@ -264,7 +298,7 @@ class LineCorpus:
                     raise ValueError(
                         f"{self.path}: line {lineno + 1} (byte offset {offset + err.start}) is "
                         f"not valid {self.encoding}: {err.reason}. Pass the right encoding=, or "
-                        "errors='replace' (or 'ignore') to LineCorpus to read it anyway."
+                        "errors='surrogateescape' to LineCorpus to keep the bytes as they are (the model and its word2vec files keep them too), or 'replace' or 'ignore'."
                     ) from err
                 offset += len(raw)
                 # universal newlines, as text mode: \n, \r\n and a lone \r end a line

@@ -627,7 +627,10 @@ class KeyedVectors:
         Raises
         ------
         ValueError
-            If a key is empty or contains a space or newline, which the format cannot hold.
+            If a key is empty, contains a space or newline, or holds surrogates that no
+            bytes decode to: the format cannot hold it (a fitted model never has such
+            words; fit refuses them). Words are written in UTF-8, undecodable bytes
+            kept as Python decoded them (``errors="surrogateescape"``).
 
         Examples
         --------
@@ -642,7 +645,7 @@ class KeyedVectors:
 
     @classmethod
     def load_word2vec_format(
-        cls, path, binary=False, limit=None, unicode_errors="strict", datatype=np.float32,
+        cls, path, binary=False, limit=None, unicode_errors="surrogateescape", datatype=np.float32,
         encoding="utf8", no_header=False,
     ):
         """Read vectors written by the word2vec C tool, gensim, fastText (``.vec``) or skw2v.
@@ -658,8 +661,14 @@ class KeyedVectors:
             The file has binary rows.
         limit : int >= 0, default=None
             Read only the first `limit` vectors.
-        unicode_errors : {"strict", "replace", "ignore"}, default="strict"
-            How to handle words that are not valid in `encoding`.
+        unicode_errors : {"surrogateescape", "strict", "replace", "ignore"}, \
+                default="surrogateescape"
+            How to handle words that are not valid in `encoding`. The default keeps
+            their bytes as Python keeps undecodable bytes of file names (byte ``0xE9``
+            becomes ``"\\udce9"``), with a ``UnicodeWarning``: nothing is lost, and
+            :meth:`save_word2vec_format` writes the same bytes back, so a model whose
+            corpus held such bytes round-trips. gensim's default is ``"strict"``
+            (a ``ValueError`` naming the word).
         datatype : numpy dtype, default=np.float32
             Values are rounded through this type; storage stays float32.
         encoding : str, default="utf8"

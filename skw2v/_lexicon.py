@@ -10,12 +10,26 @@ corpus of short documents has four rare words for each kept one (gcide:
 gensim's. Here a word is its bytes in a growing buffer, found through an
 open-addressing table of ids that a numba function probes for a whole
 batch of tokens at once; only the words that are kept become ``str``.
+
+A word is a str that UTF-8 can hold as bytes: every str Python makes from bytes,
+the undecodable ones included (``errors="surrogateescape"`` maps byte ``0xE9`` to
+``"\\udce9"``, the way Python decodes file names and ``sys.argv``). Every place
+where skw2v turns a word into bytes (this lexicon, model files, word2vec files,
+the vectors cache, the CLI's output) uses :data:`ENCODING` and :data:`ERRORS`, so
+such a word is written as the bytes it was read from and read back as the same
+str. A str that no bytes decode to (a lone surrogate outside ``U+DC80..U+DCFF``,
+or escapes that spell valid UTF-8) cannot be written anywhere; reading a corpus
+refuses it, naming the token and its document (:func:`check_word`).
 """
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 
 import numba
 import numpy as np
+
+ENCODING, ERRORS = "utf-8", "surrogateescape"
 
 EMPTY = -1
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -107,18 +121,63 @@ def _grown(array, size):
     return new
 
 
+class UnstorableWord(ValueError):
+    """A word no bytes decode to: ``.index`` is its position in the list looked up."""
+
+    def __init__(self, word, index):
+        super().__init__(f"{word!r} cannot be stored: {_UNSTORABLE}")
+        self.word, self.index = word, index
+
+
+_UNSTORABLE = ("it holds surrogate characters that no bytes decode to (Python makes "
+               "'\\udc80'-'\\udcff' alone, from undecodable bytes with errors='surrogateescape'), "
+               "so no file could hold it. Decode the text with errors='surrogateescape' "
+               "(the bytes are kept) or 'replace'.")
+
+
+def check_word(word, index=0):
+    """``word``'s bytes; :class:`UnstorableWord` if they would not decode back to ``word``."""
+    try:
+        data = word.encode(ENCODING, ERRORS)
+        if data.decode(ENCODING, ERRORS) == word:
+            return data
+    except UnicodeEncodeError:
+        pass
+    raise UnstorableWord(word, index)
+
+
 def _utf8(tokens):
     """``(bytes, int64 end offsets)`` of a list of str, without a Python object per token
-    for ASCII text. Raises TypeError when an item is not a str."""
+    for ASCII text. Raises TypeError when an item is not a str, :class:`UnstorableWord`
+    when one cannot be held as bytes."""
     joined = "".join(tokens)
     if joined.isascii():
         data = joined.encode("ascii")
         lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
-    else:  # surrogatepass: a str with lone surrogates round-trips
-        parts = [t.encode("utf-8", "surrogatepass") for t in tokens]
+    else:
+        try:  # strict: no surrogate, so every token round-trips
+            parts = [t.encode(ENCODING) for t in tokens]
+        except UnicodeEncodeError:
+            parts = [check_word(t, i) for i, t in enumerate(tokens)]
         data = b"".join(parts)
         lengths = np.fromiter(map(len, parts), np.int64, len(parts))
     return np.frombuffer(data, np.uint8), np.cumsum(lengths)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_utf8(obj):
+    """``obj`` as UTF-8 JSON bytes; a word's surrogate escapes written as ``\\udcXX``.
+
+    ``json.loads`` gives the same str back, and the file stays valid UTF-8 (the
+    escapes are JSON's own syntax) where raw surrogates would not encode at all.
+    """
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=True)
+    try:
+        return text.encode(ENCODING)
+    except UnicodeEncodeError:  # only inside strings: json.dumps escapes nothing else
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode(ENCODING)
 
 
 class Lexicon:
@@ -200,17 +259,13 @@ class WordList(Sequence):
     @classmethod
     def checked(cls, blob, bounds):
         """A WordList of arrays from elsewhere (a file), checked first: ValueError if they
-        are not UTF-8 bytes and increasing bounds from 0 to their end."""
+        are not bytes and increasing bounds from 0 to their end."""
         blob, bounds = np.asarray(blob), np.asarray(bounds)
         if (blob.dtype != np.uint8 or bounds.dtype != np.int64 or blob.ndim != 1
                 or bounds.ndim != 1 or not len(bounds) or bounds[0] != 0
                 or bounds[-1] != len(blob) or np.any(np.diff(bounds) < 0)):
             raise ValueError("a word list's bytes and bounds are inconsistent")
-        try:
-            blob.tobytes().decode("utf-8", "surrogatepass")
-        except UnicodeDecodeError:
-            raise ValueError("a word list's bytes are not UTF-8") from None
-        return cls(blob, bounds)
+        return cls(blob, bounds)  # any bytes decode (ERRORS keeps the undecodable ones)
 
     @classmethod
     def from_strs(cls, words):
@@ -229,7 +284,7 @@ class WordList(Sequence):
         return self._decode(int(self.bounds[i]), int(self.bounds[i + 1]))
 
     def _decode(self, lo, hi):
-        return self.blob[lo:hi].tobytes().decode("utf-8", "surrogatepass")
+        return self.blob[lo:hi].tobytes().decode(ENCODING, ERRORS)
 
     def __iter__(self):
         bounds = self.bounds.tolist()

@@ -57,6 +57,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._checks import is_int
+from ._lexicon import json_utf8
 from ._random import rng_from_state, rng_to_state
 from ._version import __version__
 
@@ -158,8 +159,7 @@ def _json_value(name, value):
 
 
 def _json_bytes(obj):
-    text = json.dumps(obj, ensure_ascii=False, allow_nan=True)
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    return np.frombuffer(json_utf8(obj), dtype=np.uint8)
 
 
 def _atomic_savez(path, arrays, compress):

@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import HasMethods
 from ._checks import is_int
 from ._io import open_file
 from ._keyedvectors import KeyedVectors
+from ._lexicon import json_utf8
 from ._persist import invalid_model_file, read_model
 from ._state import fitted_attributes
 from ._word2vec_format import read_word2vec
@@ -89,7 +90,9 @@ def fingerprint(kv):
     if digest is None:
         h = hashlib.sha256(f"{len(kv)} {kv.vector_size}\n".encode())
         for start in range(0, len(kv), 65536):
-            h.update("\n".join(kv.index_to_key[start:start + 65536]).encode("utf-8", "replace"))
+            # surrogatepass: never fails and tells apart any two lists of str
+            h.update("\n".join(kv.index_to_key[start:start + 65536]).encode("utf-8",
+                                                                           "surrogatepass"))
         digest = _fingerprints[kv] = h.hexdigest()[:16]
     return digest
 
@@ -316,8 +319,8 @@ def _write_converted(tmp, folder, key, kv, tables):
             tables[0].flush()
         if kv.counts is not None:
             np.save(os.path.join(tmp, "counts.npy"), kv.counts)
-        with open(os.path.join(tmp, "words.json"), "w", encoding="utf-8") as f:
-            json.dump(kv.index_to_key, f, ensure_ascii=False)
+        with open(os.path.join(tmp, "words.json"), "wb") as f:
+            f.write(json_utf8(kv.index_to_key))
         with open(os.path.join(tmp, "source.json"), "w", encoding="utf-8") as f:
             json.dump({"source_record": _source_record(key), "counts": kv.counts is not None,
                        "skw2v_version": __version__}, f)

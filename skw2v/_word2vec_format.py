@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
+from ._lexicon import ENCODING, ERRORS, UnstorableWord, check_word
 
 _READ_CHUNK = 1 << 20
 _MAX_KEY_BYTES = 1 << 16
@@ -35,28 +36,60 @@ def write_word2vec(path, keys, vectors, binary=False, write_header=True):
     The parameters and errors are those of :meth:`KeyedVectors.save_word2vec_format`.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
-    for key in keys:
-        if not key or " " in key or "\n" in key:
-            raise ValueError(
-                f"key {key!r} cannot be stored in word2vec format (empty, or contains a "
-                "space or newline)"
-            )
+    raw_keys = key_bytes(keys)
     with open_file(path, "wb") as fout:
         if write_header:
-            fout.write(f"{len(keys)} {vectors.shape[1]}\n".encode("utf8"))
-        for key, row in zip(keys, vectors):
+            fout.write(f"{len(keys)} {vectors.shape[1]}\n".encode("ascii"))
+        for key, row in zip(raw_keys, vectors):
             if binary:
-                fout.write(key.encode("utf8") + b" " + row.astype("<f4").tobytes())
+                fout.write(key + b" " + row.astype("<f4").tobytes())
             else:
                 # str() of a numpy float32 is its shortest round-tripping repr, as in gensim
-                fout.write(f"{key} {' '.join(map(str, row))}\n".encode("utf8"))
+                fout.write(key + f" {' '.join(map(str, row))}\n".encode("ascii"))
+
+
+def key_problem(key):
+    """Why ``key`` cannot be a word of a word2vec file (a sentence), or None.
+
+    The C tool's formats end a word at a space and a row at a newline; every
+    other character is kept (gensim and skw2v read tabs, carriage returns, NULs
+    and the rest back as they were written).
+    """
+    if not key:
+        return "it is empty"
+    if " " in key:
+        return "it holds a space"
+    if "\n" in key:
+        return "it holds a newline"
+    return None
+
+
+def key_bytes(keys):
+    """The bytes of every key (UTF-8, undecodable bytes kept: :data:`ENCODING`, :data:`ERRORS`);
+    ValueError naming the first key a word2vec file cannot hold."""
+    try:
+        "".join(keys).encode(ENCODING)  # one pass: no surrogate anywhere
+        fast = True
+    except UnicodeEncodeError:
+        fast = False
+    out = []
+    for key in keys:
+        problem = key_problem(key)
+        if problem is None:
+            try:
+                out.append(key.encode(ENCODING) if fast else check_word(key))
+                continue
+            except UnstorableWord as exc:
+                problem = str(exc)
+        raise ValueError(f"key {key!r} cannot be stored in word2vec format: {problem}")
+    return out
 
 
 # ---------------------------------------------------------------------------------------
 # reading
 
 
-def read_word2vec(path, binary=False, limit=None, encoding="utf8", unicode_errors="strict",
+def read_word2vec(path, binary=False, limit=None, encoding="utf8", unicode_errors=ERRORS,
                   no_header=False, allocate=None):
     """Read a file in the C tool's format (or GloVe's, with `no_header`): ``(keys, vectors)``.
 
@@ -74,7 +107,35 @@ def read_word2vec(path, binary=False, limit=None, encoding="utf8", unicode_error
     counted = _count_lines(path) if no_header and allocate is not None else None
     with open_file(path, "rb") as fin:
         stream = _Stream(fin, options.path)
-        return _read_rows(stream, binary, limit, no_header, options, allocate, counted)
+        keys, vectors = _read_rows(stream, binary, limit, no_header, options, allocate, counted)
+    if unicode_errors == ERRORS:
+        _warn_undecodable(keys, options)
+    return keys, vectors
+
+
+def _warn_undecodable(keys, options):
+    """Say so when words were not valid text and were kept as their bytes."""
+    try:
+        "".join(keys).encode(options.encoding)
+        return
+    except (UnicodeEncodeError, LookupError):
+        pass
+    kept = [key for key in keys if not _encodes(key, options.encoding)]
+    if kept:
+        warnings.warn(
+            f"{options.path}: {len(kept)} word(s) are not valid {options.encoding}, e.g. "
+            f"{kept[0]!r}; they are kept as their bytes (undecodable bytes as '\\udcXX', as "
+            "Python decodes file names) and written back unchanged. If the file is in another "
+            "encoding, pass encoding=...; pass unicode_errors='strict' to refuse such words.",
+            UnicodeWarning, stacklevel=4)  # <- read_word2vec <- load_word2vec_format <- caller
+
+
+def _encodes(key, encoding):
+    try:
+        key.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _count_lines(path):
@@ -102,7 +163,8 @@ class _ReadOptions:
         except UnicodeDecodeError as exc:
             raise ValueError(
                 f"{self.path}: {where}: word is not valid {self.encoding} ({exc.reason} at byte "
-                f"{exc.start} of the word); pass unicode_errors='replace' or 'ignore' to load it"
+                f"{exc.start} of the word); pass unicode_errors='surrogateescape' to keep its "
+                "bytes, or 'replace' or 'ignore' to load it"
             ) from None
         except LookupError as exc:
             raise ValueError(f"unknown encoding or unicode_errors value: {exc}") from None

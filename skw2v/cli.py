@@ -17,6 +17,7 @@ Errors print one line, ``skw2v: error: ...``, and exit with status 1 (2 for usag
 """
 
 import argparse
+import codecs
 import io
 import os
 import sys
@@ -28,6 +29,7 @@ from typing import NamedTuple
 from . import (CBOWVectorizer, KeyedVectors, LineCorpus, evaluate_word_analogies,
                evaluate_word_pairs, load, show_versions)
 from ._io import open_file
+from ._lexicon import ERRORS
 from ._version import __version__
 
 __all__ = ["main"]
@@ -478,6 +480,7 @@ def main(argv=None):
     """Run the ``skw2v`` command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _write_words_as_read()
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -493,6 +496,19 @@ def main(argv=None):
     except (OSError, ValueError, TypeError, ImportError, RuntimeError, MemoryError,
             ArithmeticError, UnicodeError) as exc:
         return _fail(_message(exc))
+
+
+def _write_words_as_read():
+    """Print a word's undecodable bytes as the bytes they were read from (the corpus's).
+
+    A model may hold such words (``"caf\\udce9"``: ``errors="surrogateescape"``, the way
+    Python decodes ``sys.argv``, so they can also be typed as query words); a UTF-8 stream
+    with strict errors would raise on them. Other encodings show them escaped.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            utf8 = codecs.lookup(stream.encoding).name == "utf-8"
+            stream.reconfigure(errors=ERRORS if utf8 else "backslashreplace")
 
 
 def _message(exc):

@@ -7,13 +7,14 @@ where it can and checks afterwards that the fitted state did not change.
 
 import _thread
 import copy
-import re
 import gzip
+import re
 import sys
 import threading
 import time
 import tracemalloc
 import types
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -25,7 +26,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import skw2v._engines.hogwild
 import skw2v._vectorizer
-from skw2v import CBOWVectorizer, KeyedVectors, LineCorpus
+from skw2v import CBOWVectorizer, KeyedVectors, LineCorpus, load
 from skw2v._io import compression_of
 from skw2v._vocab import Vocabulary
 
@@ -284,7 +285,7 @@ CASES = [
      MemoryError, r"GiB.*more than this machine's memory"),
     # corpus files
     ("line-corpus-not-utf8", lambda e: list(LineCorpus(e.file("c.txt", b"ok\nbad \xff\xfe\n"))),
-     ValueError, r"line 2 \(byte offset 7\) is not valid utf-8.*errors='replace'"),
+     ValueError, r"line 2 \(byte offset 7\) is not valid utf-8.*errors='surrogateescape'"),
     ("fit-line-corpus-not-utf8",
      lambda e: e.vec().fit(LineCorpus(e.file("c.txt", "caf\u00e9\n".encode("latin-1")))),
      ValueError, r"line 1 \(byte offset 3\)"),
@@ -543,8 +544,24 @@ def _fit_or_expected_error(docs, **params):
     try:
         return vec.fit(docs)
     except ValueError as err:
-        assert "corpus is empty" in str(err) or "min_count=" in str(err), err
+        named = re.match(r"Token (\d+) of document (\d+), ", str(err))
+        if named:  # a token no file could hold: it is the one named
+            token = docs[int(named[2])][int(named[1])]
+            assert repr(token) in str(err)
+            assert not _storable(token), err
+        else:
+            assert "corpus is empty" in str(err) or "min_count=" in str(err), err
         return None
+
+
+def _storable(token):
+    """A reference of what a model can hold: a word of a word2vec file that decodes back."""
+    try:
+        raw = token.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
+    return bool(token) and b" " not in raw and b"\n" not in raw and raw.decode(
+        "utf-8", "surrogateescape") == token
 
 
 @FUZZ
@@ -565,10 +582,21 @@ def test_fuzz_text_documents(docs, min_count, lowercase, strip, queries):
 @FUZZ
 @given(docs=st.lists(st.lists(st.text(SURROGATE_OR_ANY, max_size=5), max_size=10), max_size=6),
        agg=st.sampled_from(["mean", "sum", "max", "minmax", "sif"]), min_count=st.integers(1, 2))
-def test_fuzz_token_lists(docs, agg, min_count):
+def test_fuzz_token_lists(tmp_path_factory, docs, agg, min_count):
     vec = _fit_or_expected_error(docs, agg=agg, min_count=min_count)
+    if not all(_storable(t) for d in docs for t in d):
+        assert vec is None  # refused at once, whatever the token's count
     if vec is None:
         return
+    folder = tmp_path_factory.mktemp("saved")  # every format gives the same words back
+    vec.save(folder / "m.skw2v")
+    assert load(folder / "m.skw2v").wv_.index_to_key == vec.wv_.index_to_key
+    for binary in (False, True):
+        vec.wv_.save_word2vec_format(folder / "v", binary=binary)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnicodeWarning)  # undecodable bytes: kept
+            kv = KeyedVectors.load_word2vec_format(folder / "v", binary=binary)
+        assert kv.index_to_key == vec.wv_.index_to_key
     assert set(vec.vocabulary_) <= {t for d in docs for t in d}
     X = vec.transform(docs + [["never-seen-token"], []])
     assert np.isfinite(X).all()

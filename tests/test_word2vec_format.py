@@ -210,7 +210,23 @@ def test_non_utf8_keys_like_gensim(errors):
 def test_non_utf8_strict_names_line():
     path = gensim_data("pang_lee_polarity_fasttext.vec")
     with pytest.raises(ValueError, match=r"line 150: word is not valid utf8.*unicode_errors"):
-        KeyedVectors.load_word2vec_format(path)
+        KeyedVectors.load_word2vec_format(path, unicode_errors="strict")
+
+
+def test_non_utf8_keys_are_kept_as_their_bytes_by_default(tmp_path):
+    path = gensim_data("pang_lee_polarity_fasttext.vec")
+    with pytest.warns(UnicodeWarning, match=r"word\(s\) are not valid utf8.*encoding="):
+        ours = KeyedVectors.load_word2vec_format(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = GensimKV.load_word2vec_format(path, unicode_errors="surrogateescape")
+    assert_same(ours, theirs)
+    kept = [k for k in ours.index_to_key if any("\udc80" <= c <= "\udcff" for c in k)]
+    assert kept  # the file has such words
+    with open(path, "rb") as f:  # written back, they are the file's bytes
+        data = f.read()
+    for key in kept:
+        assert b"\n" + key.encode("utf-8", "surrogateescape") + b" " in data
 
 
 def test_save_rejects_unstorable_keys(tmp_path):
@@ -234,7 +250,6 @@ CORRUPT = [
     (b"2 3\nw 1 2 3\nv 1.0000 2.0000\n", False, "line 3: expected 3 values after the word, got 2"),
     (b"2 3\nw 1 2 3\nv 1 2 3 4\n", False, "line 3: expected 3 values after the word, got 4"),
     (b"1 3\nw 1 x 3\n", False, "line 2: b'x' is not a number"),
-    (b"1 3\nw\xff\xfe 1 2 3\n", False, "line 2: word is not valid utf8"),
     (b"2 3\nw 1 2 3\n\nv 1 2 3\n", False, "line 3: empty word"),
     (b"1 3\n 1 2 3\n", False, "line 2: empty word"),
     (b"1 3\nwwwwwwwwwwww\n", False, "line 2: expected 3 values after the word, got 0"),
@@ -244,10 +259,25 @@ CORRUPT = [
     (b"2 3\nwwwwwwwwww " + VEC + b"v " + VEC[:5], True,
      "byte offset 27: unexpected end of file in vector 2"),
     (b"1 3\n" + b"w" * 70000, True, "byte offset 4: no space after a word"),
-    (b"1 3\nw\xff " + VEC, True, "byte offset 4: word is not valid utf8"),
     (b"1 3\n " + VEC + b"\n\n", True, "byte offset 4: empty word"),
     (b"1 1000000000000\nw " + VEC, True, "line 1: header claims 1 vectors of size 1000000000000"),
 ]
+
+
+@pytest.mark.parametrize("data, binary, message", [
+    (b"1 3\nw\xff\xfe 1 2 3\n", False, "line 2: word is not valid utf8"),
+    (b"1 3\nw\xff " + VEC, True, "byte offset 4: word is not valid utf8")])
+def test_strict_refuses_undecodable_words_and_the_default_keeps_them(tmp_path, data, binary,
+                                                                      message):
+    path = write(tmp_path, "bad", data)
+    with pytest.raises(ValueError, match=message):
+        KeyedVectors.load_word2vec_format(path, binary=binary, unicode_errors="strict")
+    with pytest.warns(UnicodeWarning, match="kept as their bytes"):
+        kv = KeyedVectors.load_word2vec_format(path, binary=binary)
+    word = data.split(b"\n")[1].split(b" ")[0]
+    assert kv.index_to_key == [word.decode("utf-8", "surrogateescape")]
+    kv.save_word2vec_format(tmp_path / "again", binary=binary)
+    assert b"\n" + word + b" " in (tmp_path / "again").read_bytes()  # the same bytes back
 
 
 @pytest.mark.parametrize("data, binary, message", CORRUPT)
