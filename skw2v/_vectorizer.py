@@ -6,6 +6,7 @@ text -> tokens (_analyzer) -> vocabulary (_vocab) -> encoded corpus (_corpus)
 """
 
 import copy
+import inspect
 import os
 import tempfile
 from numbers import Integral, Real
@@ -30,6 +31,13 @@ from ._state import fitted_attributes, fitted_state
 from ._text import AGG_CONSTRAINT, TOKENIZATION_CONSTRAINTS, WordVectorsMixin
 from ._training import run_epochs
 from ._vocab import Vocabulary
+
+
+# What a fitted model is built on: its shape (vector_size), what a word is (the
+# tokenization) and its vocabulary rules (which words are kept, how they are drawn as
+# negatives and subsampled). partial_fit continues that model, so it refuses a change.
+_MODEL_PARAMS = ("vector_size", "min_count", "max_vocab_size", "ns_exponent", "sample",
+                 *TOKENIZATION_CONSTRAINTS, "lowercase")
 
 
 class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEstimator):
@@ -205,6 +213,14 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
         self.init_vectors = init_vectors
         self.lock_init_vectors = lock_init_vectors
 
+    def __setstate__(self, state):
+        # a model pickled by an earlier skw2v lacks the parameters added since
+        # (init_vectors and lock_init_vectors in 0.2): they take their defaults
+        defaults = {name: p.default for name, p in
+                    inspect.signature(CBOWVectorizer.__init__).parameters.items()
+                    if p.default is not p.empty}
+        super().__setstate__({**defaults, **state})
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = True
@@ -266,10 +282,21 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
         Returns
         -------
         self : CBOWVectorizer
+
+        Raises
+        ------
+        ValueError
+            If ``set_params`` changed, since the model was fitted, a parameter it
+            is built on: ``vector_size``, the vocabulary rules (``min_count``,
+            ``max_vocab_size``, ``ns_exponent``, ``sample``) or the tokenization.
+            The message names the parameter and both values; call :meth:`fit` to
+            start over. The fitted model is left as it was. Training settings
+            (``epochs``, ``alpha``, ``window``, ``negative``, ``n_jobs``, ...) may change.
         """
         if not hasattr(self, "wv_"):
             return self.fit(X)
         self._validate_params()
+        self._check_model_params()
         self._check_setup()
         with tempfile.TemporaryDirectory(prefix="skw2v-") as workdir:
             return self._continue(X, workdir)
@@ -296,6 +323,19 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
                       loss_curve=self.loss_curve_, trained=self.n_words_trained_,
                       sif=self.sif_component_)
         return self
+
+    def _check_model_params(self):
+        """ValueError if ``set_params`` changed a parameter the fitted model is built on."""
+        fitted = getattr(self, "_model_params", None) or {}  # absent: pickled by skw2v <= 0.2
+        fitted.setdefault("vector_size", self.wv_.vector_size)
+        for name, old in fitted.items():
+            new = getattr(self, name)
+            if new is not old and new != old:
+                raise ValueError(
+                    f"partial_fit cannot change {name} from {old!r} to {new!r}: the fitted "
+                    f"model was built with {name}={old!r}, and partial_fit continues training "
+                    f"it. Call fit to start over with {name}={new!r}, or set_params({name}="
+                    f"{old!r}) to continue training this model.")
 
     def _check_setup(self):
         """Checks _validate_params cannot express; all run before any input is read.
@@ -430,7 +470,9 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
         failure leaves the estimator as it was. ``vocab`` is the Vocabulary the
         state's words come from, when the caller already has it (a fit).
         """
-        self.__dict__.update(fitted_attributes(state, self.vector_size, vocab))
+        attributes = fitted_attributes(state, self.vector_size, vocab)
+        attributes["_model_params"] = {name: getattr(self, name) for name in _MODEL_PARAMS}
+        self.__dict__.update(attributes)
 
     def _aggregation_inputs(self):
         check_is_fitted(self, "wv_")

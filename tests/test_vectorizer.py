@@ -1,6 +1,7 @@
 """CBOWVectorizer end to end: real neighbours on real text, and the sklearn contract."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from skw2v import CBOWVectorizer, LineCorpus
+from skw2v import CBOWVectorizer, LineCorpus, load
 from skw2v._vectorizer import init_input_vectors
 from skw2v.datasets import make_analogy_corpus, make_topic_corpus
 
@@ -207,6 +208,7 @@ def test_failed_fit_keeps_previous_state(lee_model, lee_docs):
     with pytest.raises(ValueError):
         vec.set_params(min_count=10_000).fit(lee_docs)
     np.testing.assert_array_equal(vec.wv_.vectors, before)
+    vec.set_params(min_count=SMALL["min_count"])  # the model's: partial_fit refuses another
     with pytest.raises(TypeError):
         vec.partial_fit(["bad", 1])
     np.testing.assert_array_equal(vec.wv_.vectors, before)
@@ -238,3 +240,55 @@ def test_input_vectors_start_uniform_in_gensims_range_and_follow_the_seed():
     np.testing.assert_allclose(share, 0.1, atol=0.005)
     assert np.array_equal(got, init_input_vectors(np.random.RandomState(3), 4000, dim))
     assert not np.array_equal(got, init_input_vectors(np.random.RandomState(4), 4000, dim))
+
+
+# ------------------------------------------------ partial_fit after set_params
+CHANGES = [("vector_size", 24), ("min_count", 5), ("max_vocab_size", 100),
+           ("ns_exponent", 0.5), ("sample", 0.0), ("lowercase", False),
+           ("token_pattern", r"\w\w+"), ("stop_words", "english"),
+           ("strip_accents", "ascii"), ("tokenizer", str.split), ("preprocessor", str.upper)]
+
+
+@pytest.fixture(scope="module")
+def fitted(lee_docs):
+    return CBOWVectorizer(**SMALL).fit(lee_docs[:100])
+
+
+@pytest.mark.parametrize("name, new", CHANGES)
+def test_partial_fit_refuses_a_change_of_the_model_it_continues(fitted, lee_docs, tmp_path,
+                                                                 name, new):
+    old = fitted.get_params()[name]
+    fitted.save(tmp_path / "m.skw2v")
+    for vec in (pickle.loads(pickle.dumps(fitted)), load(tmp_path / "m.skw2v")):
+        before = {k: pickle.dumps(v) for k, v in vec.__dict__.items()}
+        vec.set_params(**{name: new})
+        with pytest.raises(ValueError, match=(
+                rf"^partial_fit cannot change {name} from {re.escape(repr(old))} to "
+                rf"{re.escape(repr(new))}: .*Call fit to start over with {name}=")):
+            vec.partial_fit(lee_docs[100:150])
+        vec.set_params(**{name: old})
+        assert {k: pickle.dumps(v) for k, v in vec.__dict__.items()} == before  # untouched
+    started_over = pickle.loads(pickle.dumps(fitted)).set_params(**{name: new})
+    started_over.fit(lee_docs[:100])  # fit takes the new value
+    started_over.partial_fit(lee_docs[100:150])  # and continues with it
+
+
+def test_partial_fit_takes_new_training_settings(fitted, lee_docs):
+    vec = pickle.loads(pickle.dumps(fitted))
+    vec.set_params(epochs=1, alpha=0.01, min_alpha=0.001, window=3, negative=3, n_jobs=2,
+                   agg="sif", max_doc_len=50, verbose=0)
+    vec.partial_fit(lee_docs[100:150])
+    assert len(vec.loss_curve_) == len(fitted.loss_curve_) + 1
+    assert vec.wv_.index_to_key[:len(fitted.wv_)] == fitted.wv_.index_to_key
+
+
+def test_a_model_pickled_before_parameters_were_added_takes_their_defaults(fitted, lee_docs):
+    state = pickle.loads(pickle.dumps(fitted)).__getstate__()
+    for name in ("init_vectors", "lock_init_vectors"):  # added in 0.2: absent from 0.1 pickles
+        del state[name]
+    old = CBOWVectorizer.__new__(CBOWVectorizer)
+    old.__setstate__(state)
+    params = old.get_params()
+    assert params["init_vectors"] is None and params["lock_init_vectors"] is False
+    old.partial_fit(lee_docs[100:150])
+    assert len(old.loss_curve_) == len(fitted.loss_curve_) + fitted.epochs
