@@ -10,26 +10,15 @@ corpus of short documents has four rare words for each kept one (gcide:
 gensim's. Here a word is its bytes in a growing buffer, found through an
 open-addressing table of ids that a numba function probes for a whole
 batch of tokens at once; only the words that are kept become ``str``.
-
-A word is a str that UTF-8 can hold as bytes: every str Python makes from bytes,
-the undecodable ones included (``errors="surrogateescape"`` maps byte ``0xE9`` to
-``"\\udce9"``, the way Python decodes file names and ``sys.argv``). Every place
-where skw2v turns a word into bytes (this lexicon, model files, word2vec files,
-the vectors cache, the CLI's output) uses :data:`ENCODING` and :data:`ERRORS`, so
-such a word is written as the bytes it was read from and read back as the same
-str. A str that no bytes decode to (a lone surrogate outside ``U+DC80..U+DCFF``,
-or escapes that spell valid UTF-8) cannot be written anywhere; reading a corpus
-refuses it, naming the token and its document (:func:`check_word`).
+How a word becomes bytes is :mod:`skw2v._words`'s.
 """
 
-import json
-import re
 from collections.abc import Mapping, Sequence
 
 import numba
 import numpy as np
 
-ENCODING, ERRORS = "utf-8", "surrogateescape"
+from ._words import ENCODING, ERRORS, UnstorableWord, check_word
 
 EMPTY = -1
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -121,31 +110,6 @@ def _grown(array, size):
     return new
 
 
-class UnstorableWord(ValueError):
-    """A word no bytes decode to: ``.index`` is its position in the list looked up."""
-
-    def __init__(self, word, index):
-        super().__init__(f"{word!r} cannot be stored: {_UNSTORABLE}")
-        self.word, self.index = word, index
-
-
-_UNSTORABLE = ("it holds surrogate characters that no bytes decode to (Python makes "
-               "'\\udc80'-'\\udcff' alone, from undecodable bytes with errors='surrogateescape'), "
-               "so no file could hold it. Decode the text with errors='surrogateescape' "
-               "(the bytes are kept) or 'replace'.")
-
-
-def check_word(word, index=0):
-    """``word``'s bytes; :class:`UnstorableWord` if they would not decode back to ``word``."""
-    try:
-        data = word.encode(ENCODING, ERRORS)
-        if data.decode(ENCODING, ERRORS) == word:
-            return data
-    except UnicodeEncodeError:
-        pass
-    raise UnstorableWord(word, index)
-
-
 def _utf8(tokens):
     """``(bytes, int64 end offsets)`` of a list of str, without a Python object per token
     for ASCII text. Raises TypeError when an item is not a str, :class:`UnstorableWord`
@@ -162,22 +126,6 @@ def _utf8(tokens):
         data = b"".join(parts)
         lengths = np.fromiter(map(len, parts), np.int64, len(parts))
     return np.frombuffer(data, np.uint8), np.cumsum(lengths)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def json_utf8(obj):
-    """``obj`` as UTF-8 JSON bytes; a word's surrogate escapes written as ``\\udcXX``.
-
-    ``json.loads`` gives the same str back, and the file stays valid UTF-8 (the
-    escapes are JSON's own syntax) where raw surrogates would not encode at all.
-    """
-    text = json.dumps(obj, ensure_ascii=False, allow_nan=True)
-    try:
-        return text.encode(ENCODING)
-    except UnicodeEncodeError:  # only inside strings: json.dumps escapes nothing else
-        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode(ENCODING)
 
 
 class Lexicon:

@@ -57,7 +57,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._checks import is_int
-from ._lexicon import json_utf8
+from ._words import json_utf8
 from ._random import rng_from_state, rng_to_state
 from ._version import __version__
 

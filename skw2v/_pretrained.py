@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import HasMethods
 from ._checks import is_int
 from ._io import open_file
 from ._keyedvectors import KeyedVectors
-from ._lexicon import json_utf8
+from ._words import json_utf8
 from ._persist import invalid_model_file, read_model
 from ._state import fitted_attributes
 from ._word2vec_format import read_word2vec

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
-from ._lexicon import ENCODING, ERRORS, UnstorableWord, check_word
+from ._words import ENCODING, ERRORS, UnstorableWord, check_word
 
 _READ_CHUNK = 1 << 20
 _MAX_KEY_BYTES = 1 << 16

@@ -29,7 +29,7 @@ from typing import NamedTuple
 from . import (CBOWVectorizer, KeyedVectors, LineCorpus, evaluate_word_analogies,
                evaluate_word_pairs, load, show_versions)
 from ._io import open_file
-from ._lexicon import ERRORS
+from ._words import ERRORS
 from ._version import __version__
 
 __all__ = ["main"]

@@ -22,7 +22,8 @@ from hypothesis import given, settings, strategies as st
 
 import skw2v._pretrained
 from skw2v import CBOWVectorizer, EmbeddingVectorizer, KeyedVectors, LineCorpus, load
-from skw2v._lexicon import ENCODING, ERRORS, UnstorableWord, WordList, check_word, json_utf8
+from skw2v._lexicon import WordList
+from skw2v._words import ENCODING, ERRORS, UnstorableWord, check_word, json_utf8
 from skw2v._word2vec_format import key_bytes
 
 gensim = pytest.importorskip("gensim")
