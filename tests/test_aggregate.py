@@ -8,6 +8,9 @@ from skw2v._aggregate import (AGGREGATIONS, _blocks, _weighted_means, aggregate,
                               sample_ranges, sif_common_component, sif_weights, weighted_mean)
 from skw2v._corpus import encode_known
 
+# kernels against plain references: also run as on an older CPU (tests/test_cross_cpu.py)
+pytestmark = pytest.mark.cross_cpu
+
 
 def reference(docs, vectors, agg, counts, component):
     """The aggregations written out document by document, in float64."""

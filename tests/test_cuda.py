@@ -153,6 +153,7 @@ def assert_rows_unchanged(after, before, locked):
     assert (after[~frozen] != before[~frozen]).any(axis=1).all()
 
 
+@pytest.mark.cross_cpu
 @pytest.mark.parametrize("locked", [(), (1, 4, 7)])
 def test_reference_is_word2vecs_cbow_update(locked):
     plan, tables, syn0, syn1neg, s = random_block(locked=locked)

@@ -28,6 +28,7 @@ def _counts(sections):
     return [(s["section"], len(s["correct"]), len(s["incorrect"])) for s in sections]
 
 
+@pytest.mark.cross_cpu
 @pytest.mark.parametrize("restrict_vocab", [300000, 400])
 @pytest.mark.parametrize("case_insensitive", [True, False])
 @pytest.mark.parametrize("dummy4unknown", [False, True])
@@ -71,6 +72,7 @@ def test_analogies_need_a_section(tmp_path):
         evaluate_word_analogies(KeyedVectors(["a"], np.ones((1, 2))), path)
 
 
+@pytest.mark.cross_cpu
 @pytest.mark.parametrize("pairs", [WORDSIM, SIMLEX])
 @pytest.mark.parametrize("case_insensitive", [True, False])
 @pytest.mark.parametrize("dummy4unknown", [False, True])

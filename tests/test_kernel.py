@@ -10,6 +10,9 @@ from skw2v._engines.prefetch import prefetch_row
 from skw2v._random import next_u64, split_u64
 from skw2v._sampler import alias_table
 
+# kernels against plain references: also run as on an older CPU (tests/test_cross_cpu.py)
+pytestmark = pytest.mark.cross_cpu
+
 
 def reference_group(syn0, syn1neg, sent, targets, windows, negatives, alpha, locked=()):
     """word2vec CBOW (cbow_mean=1) negative sampling for a group of targets.

@@ -46,6 +46,7 @@ def dense_grad(W, sparse_grad):
     return out
 
 
+@pytest.mark.cross_cpu
 def test_layered_loss_gradient_matches_finite_differences():
     W_in, W_out, ctx, weight, target, neg = tiny_problem()
     model = CBOWModel(np, W_in, W_out, FixedSampler(neg), negative=3)
@@ -70,6 +71,7 @@ def test_layered_loss_gradient_matches_finite_differences():
         np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.cross_cpu
 def test_lazy_adam_touches_only_batch_rows():
     W_in, W_out, ctx, weight, target, neg = tiny_problem(np.float32)
     W_in = np.vstack([W_in, np.ones((5, W_in.shape[1]), np.float32)])
@@ -106,6 +108,7 @@ def reference_sgd_step(W_in, W_out, ctx, weight, target, neg, alpha):
     return new_in, new_out
 
 
+@pytest.mark.cross_cpu
 def test_sgd_step_equals_per_example_reference():
     W_in, W_out, ctx, weight, target, neg = tiny_problem(np.float64)
     alpha = np.array([0.5, 0.25, 0.125])

@@ -30,6 +30,7 @@ def topics():
     return make_topic_corpus(n_docs=1000, random_state=0)
 
 
+@pytest.mark.cross_cpu
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gensim_sanity_bombings_near_attacks(lee_docs, seed):
     """gensim's own CBOW check: 'bombings' in the top 50 of most_similar('attacks')."""
@@ -110,6 +111,7 @@ def test_input_forms_agree(lee_docs, tmp_path):
         np.testing.assert_array_equal(CBOWVectorizer(**SMALL).fit(X).wv_.vectors, expected)
 
 
+@pytest.mark.cross_cpu
 def test_single_thread_with_seed_is_bit_reproducible(lee_docs):
     a = CBOWVectorizer(**SMALL).fit(lee_docs)
     b = CBOWVectorizer(**SMALL).fit(lee_docs)
