@@ -35,6 +35,7 @@ load; gensim: the same for symmetry); its time is reported as "warm-up s".
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -323,7 +324,20 @@ def main(argv=None):
     print("\n".join(lines))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"sizes": sizes, "results": all_results}, f, indent=1, default=str)
+            json.dump({"meta": run_meta(args, names, argv), "sizes": sizes, "results": all_results},
+                      f, indent=1, default=str)
+
+
+def run_meta(args, names, argv=None):
+    """What the JSON needs to be quoted alone: commit, machine, versions, command, settings."""
+    argv = sys.argv[1:] if argv is None else argv
+    script = os.path.relpath(os.path.abspath(__file__), C.ROOT)
+    cmd = " ".join(shlex.quote(a) for a in [script] + list(argv))
+    machine = f"{C.cpu_model()}, {C.n_cores()} cores, {C.mem_total_gib():.0f} GiB RAM, no GPU used"
+    return {"commit": C.git_commit(), "date": time.strftime("%Y-%m-%d"), "machine": machine,
+            "cpu_model": C.cpu_model(), "cores": C.n_cores(), "gpu": None,
+            "versions": C.versions(), "command": f"python {cmd}", "threads": args.threads,
+            "settings": {c: settings_of(args, c) for c in names}}
 
 
 def report(args, names, sizes, all_results):
