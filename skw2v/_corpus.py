@@ -18,8 +18,8 @@ from ._analyzer import check_corpus, check_tokens, iter_token_docs, to_tokens
 from ._idstore import ArrayWriter, iter_blocks, searchsorted
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 from ._lexicon import Lexicon
-from ._words import UnstorableWord
 from ._word2vec_format import key_problem
+from ._words import UnstorableWord
 
 
 class EncodedCorpus(NamedTuple):

@@ -57,9 +57,9 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._checks import is_int
-from ._words import json_utf8
 from ._random import rng_from_state, rng_to_state
 from ._version import __version__
+from ._words import json_utf8
 
 __all__ = ["invalid_model_file", "read_model", "write_model"]
 

@@ -29,11 +29,11 @@ from sklearn.utils._param_validation import HasMethods
 from ._checks import is_int
 from ._io import open_file
 from ._keyedvectors import KeyedVectors
-from ._words import json_utf8
 from ._persist import invalid_model_file, read_model
 from ._state import fitted_attributes
 from ._word2vec_format import read_word2vec
 from ._version import __version__
+from ._words import json_utf8
 
 CACHE_ENV = "SKW2V_VECTORS_CACHE"
 # What a ``vectors`` / ``init_vectors`` parameter may be, as scikit-learn constraints:

@@ -326,7 +326,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
 
     def _check_model_params(self):
         """ValueError if ``set_params`` changed a parameter the fitted model is built on."""
-        fitted = getattr(self, "_model_params", None) or {}  # absent: pickled by skw2v <= 0.2
+        fitted = getattr(self, "_model_params", None) or {}  # absent: pickled before 0.2.0
         fitted.setdefault("vector_size", self.wv_.vector_size)
         for name, old in fitted.items():
             new = getattr(self, name)

@@ -29,8 +29,8 @@ from typing import NamedTuple
 from . import (CBOWVectorizer, KeyedVectors, LineCorpus, evaluate_word_analogies,
                evaluate_word_pairs, load, show_versions)
 from ._io import open_file
-from ._words import ERRORS
 from ._version import __version__
+from ._words import ERRORS
 
 __all__ = ["main"]
 
