@@ -14,11 +14,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._analyzer import check_corpus, check_tokens, iter_token_docs, to_tokens
+from ._analyzer import _short, check_corpus, check_tokens, iter_token_docs, to_tokens
 from ._idstore import ArrayWriter, iter_blocks, searchsorted
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 from ._lexicon import Lexicon
-from ._word2vec_format import key_problem
+from ._word2vec_format import MAX_KEY_BYTES, key_problem
 from ._words import UnstorableWord
 
 
@@ -93,9 +93,11 @@ def read_corpus(X, analyzer, workdir=None):
 
 def _refuse_unexportable(words, ids, offsets):
     """ValueError naming the first token that a word2vec file could not hold as a word
-    (empty, or holding a space or newline): refused before training, not at export."""
+    (:func:`key_problem`: empty, holding a space or newline, or too long): refused before
+    training, not at export."""
     at = np.flatnonzero((words.blob == ord(" ")) | (words.blob == ord("\n")))
-    bad = np.flatnonzero(np.diff(words.bounds) == 0)
+    sizes = np.diff(words.bounds)
+    bad = np.flatnonzero((sizes == 0) | (sizes > MAX_KEY_BYTES))
     if len(at):
         bad = np.union1d(bad, np.searchsorted(words.bounds, at, side="right") - 1)
     if not len(bad):
@@ -106,10 +108,12 @@ def _refuse_unexportable(words, ids, offsets):
     doc = int(searchsorted(offsets, [position], side="right")[0]) - 1
     word = words[word_id]
     raise ValueError(
-        f"Token {position - int(offsets[doc])} of document {doc}, {word!r}, cannot be a word: "
-        f"{key_problem(word)}, and the word2vec formats end a word at a space or newline, so "
-        "the model could not be exported. Drop empty tokens and join the parts of a token "
-        "with '_' (a tokenizer returning such tokens needs the same fix).")
+        f"Token {position - int(offsets[doc])} of document {doc}, {_short(word, 80)}, cannot be a "
+        f"word: "
+        f"{key_problem(word)}, which a word2vec file cannot hold as a word (it ends a word at a "
+        "space and a row at a newline), so the model could not be exported. Drop empty tokens "
+        "and join the parts of a token with '_' (a tokenizer returning such tokens needs the "
+        "same fix).")
 
 
 def _encode_batch(tokens, lengths, first, lexicon, ids, offsets):

@@ -16,7 +16,7 @@ from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 from ._words import ENCODING, ERRORS, UnstorableWord, check_word
 
 _READ_CHUNK = 1 << 20
-_MAX_KEY_BYTES = 1 << 16
+MAX_KEY_BYTES = 1 << 16  # the longest word read: a lying file cannot make us buffer more
 _MAX_HEADER_BYTES = 1024
 # Rows preallocated before the file has proven it holds them, so a lying header cannot
 # make us allocate more than a few MiB up front.
@@ -53,7 +53,8 @@ def key_problem(key):
 
     The C tool's formats end a word at a space and a row at a newline; every
     other character is kept (gensim and skw2v read tabs, carriage returns, NULs
-    and the rest back as they were written).
+    and the rest back as they were written). A word longer than
+    :data:`MAX_KEY_BYTES` would not be read back.
     """
     if not key:
         return "it is empty"
@@ -61,6 +62,8 @@ def key_problem(key):
         return "it holds a space"
     if "\n" in key:
         return "it holds a newline"
+    if len(key) > MAX_KEY_BYTES // 4 and len(key.encode(ENCODING, ERRORS)) > MAX_KEY_BYTES:
+        return f"it is longer than {MAX_KEY_BYTES:,} bytes, the longest word read back"
     return None
 
 
@@ -358,7 +361,7 @@ def _read_text_rows(stream, rows, n_rows, dim, first_line, options):
     while n_rows is None or count < n_rows:
         line_no = first_line + count
         where = f"line {line_no}"
-        max_len = _MAX_KEY_BYTES + 64 * (dim if dim else 1 << 14)
+        max_len = MAX_KEY_BYTES + 64 * (dim if dim else 1 << 14)
         try:
             line = stream.read_until(b"\n", max_len)
         except _TooLong:
@@ -425,7 +428,7 @@ def _read_buffered_rows(stream, rows, max_rows, n_bytes, options):
     while len(keys) < max_rows:
         while pos < end and buf[pos] == 10:  # the C tool's newline after a vector
             pos += 1
-        space = buf.find(b" ", pos, pos + _MAX_KEY_BYTES + 1)
+        space = buf.find(b" ", pos, pos + MAX_KEY_BYTES + 1)
         if space <= pos or space + 1 + n_bytes > end:
             break  # an empty word, or a row not all in the buffer
         try:
@@ -452,10 +455,10 @@ def _read_binary_row(stream, rows, count, n_rows, dim, options):
     start = stream.offset
     where = f"byte offset {start}"
     try:
-        key = stream.read_until(b" ", _MAX_KEY_BYTES)
+        key = stream.read_until(b" ", MAX_KEY_BYTES)
     except _TooLong:
         raise ValueError(
-            f"{options.path}: {where}: no space after a word within {_MAX_KEY_BYTES} bytes"
+            f"{options.path}: {where}: no space after a word within {MAX_KEY_BYTES} bytes"
         ) from None
     raw = None if key is None else stream.read_exact(n_bytes)
     if raw is None:

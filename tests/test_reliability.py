@@ -560,8 +560,8 @@ def _storable(token):
         raw = token.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return False
-    return bool(token) and b" " not in raw and b"\n" not in raw and raw.decode(
-        "utf-8", "surrogateescape") == token
+    return (0 < len(raw) <= 1 << 16 and b" " not in raw and b"\n" not in raw
+            and raw.decode("utf-8", "surrogateescape") == token)
 
 
 @FUZZ

@@ -24,7 +24,7 @@ import skw2v._pretrained
 from skw2v import CBOWVectorizer, EmbeddingVectorizer, KeyedVectors, LineCorpus, load
 from skw2v._lexicon import WordList
 from skw2v._words import ENCODING, ERRORS, UnstorableWord, check_word, json_utf8
-from skw2v._word2vec_format import key_bytes
+from skw2v._word2vec_format import MAX_KEY_BYTES, key_bytes
 
 gensim = pytest.importorskip("gensim")
 
@@ -158,6 +158,17 @@ def test_fit_refuses_a_token_no_file_can_hold(lee_docs, token, reason, document)
                                              rf"{re.escape(repr(token))}.*{reason}"):
             method(docs)
         np.testing.assert_array_equal(vec.wv_.vectors, before)  # nothing changed
+
+
+def test_the_longest_word_a_file_reads_back_is_the_longest_fit_keeps(tmp_path):
+    longest = "é" * (MAX_KEY_BYTES // 2)  # 2 bytes a character
+    vec = CBOWVectorizer(**{**SMALL, "min_count": 1}).fit([[longest, "a", "b"]] * 3)
+    for binary in (False, True):
+        vec.wv_.save_word2vec_format(tmp_path / "v", binary=binary)
+        assert _load_w2v(tmp_path / "v", binary).index_to_key == vec.wv_.index_to_key
+    with pytest.raises(ValueError, match=r"Token 1 of document 2, 'aaaa.*\.\.\., cannot be a "
+                                         r"word: it is longer than 65,536 bytes"):
+        CBOWVectorizer(**SMALL).fit([["a", "b"]] * 2 + [["a", "a" * (MAX_KEY_BYTES + 1)]])
 
 
 def test_a_tokenizer_that_returns_empty_tokens_is_named(lee_docs):
