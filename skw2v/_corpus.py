@@ -18,7 +18,7 @@ from ._analyzer import _short, check_corpus, check_tokens, iter_token_docs, to_t
 from ._idstore import ArrayWriter, iter_blocks, searchsorted
 from ._io import DECOMPRESSION_ERRORS, is_compressed, open_file
 from ._lexicon import Lexicon
-from ._word2vec_format import MAX_KEY_BYTES, key_problem
+from ._word2vec_format import MAX_KEY_BYTES, WORD_ENDS, key_problem
 from ._words import UnstorableWord
 
 
@@ -95,7 +95,7 @@ def _refuse_unexportable(words, ids, offsets):
     """ValueError naming the first token that a word2vec file could not hold as a word
     (:func:`key_problem`: empty, holding a space or newline, or too long): refused before
     training, not at export."""
-    at = np.flatnonzero((words.blob == ord(" ")) | (words.blob == ord("\n")))
+    at = np.flatnonzero(np.isin(words.blob, [ord(end) for end in WORD_ENDS]))
     sizes = np.diff(words.bounds)
     bad = np.flatnonzero((sizes == 0) | (sizes > MAX_KEY_BYTES))
     if len(at):
@@ -108,12 +108,11 @@ def _refuse_unexportable(words, ids, offsets):
     doc = int(searchsorted(offsets, [position], side="right")[0]) - 1
     word = words[word_id]
     raise ValueError(
-        f"Token {position - int(offsets[doc])} of document {doc}, {_short(word, 80)}, cannot be a "
-        f"word: "
-        f"{key_problem(word)}, which a word2vec file cannot hold as a word (it ends a word at a "
-        "space and a row at a newline), so the model could not be exported. Drop empty tokens "
-        "and join the parts of a token with '_' (a tokenizer returning such tokens needs the "
-        "same fix).")
+        f"Token {position - int(offsets[doc])} of document {doc}, {_short(word, 80)}, cannot "
+        f"be a word: {key_problem(word)}, which a word2vec file cannot hold as a word (it "
+        "ends a word at a space and a row at a newline), so the model could not be exported. "
+        "Drop empty tokens and join the parts of a token with '_' (a tokenizer returning such "
+        "tokens needs the same fix).")
 
 
 def _encode_batch(tokens, lengths, first, lexicon, ids, offsets):
@@ -303,7 +302,9 @@ class LineCorpus:
                     raise ValueError(
                         f"{self.path}: line {lineno + 1} (byte offset {offset + err.start}) is "
                         f"not valid {self.encoding}: {err.reason}. Pass the right encoding=, or "
-                        "errors='surrogateescape' to LineCorpus to keep the bytes as they are (the model and its word2vec files keep them too), or 'replace' or 'ignore'."
+                        "errors='surrogateescape' to LineCorpus to keep the bytes as they are "
+                        "(the model and its word2vec files keep them too), or 'replace' or "
+                        "'ignore'."
                     ) from err
                 offset += len(raw)
                 # universal newlines, as text mode: \n, \r\n and a lone \r end a line

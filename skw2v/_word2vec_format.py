@@ -17,6 +17,8 @@ from ._words import ENCODING, ERRORS, UnstorableWord, check_word
 
 _READ_CHUNK = 1 << 20
 MAX_KEY_BYTES = 1 << 16  # the longest word read: a lying file cannot make us buffer more
+# The C tool's formats end a word at a space and a row at a newline: no word holds either.
+WORD_ENDS = {" ": "a space", "\n": "a newline"}
 _MAX_HEADER_BYTES = 1024
 # Rows preallocated before the file has proven it holds them, so a lying header cannot
 # make us allocate more than a few MiB up front.
@@ -58,10 +60,9 @@ def key_problem(key):
     """
     if not key:
         return "it is empty"
-    if " " in key:
-        return "it holds a space"
-    if "\n" in key:
-        return "it holds a newline"
+    for end, name in WORD_ENDS.items():
+        if end in key:
+            return f"it holds {name}"
     if len(key) > MAX_KEY_BYTES // 4 and len(key.encode(ENCODING, ERRORS)) > MAX_KEY_BYTES:
         return f"it is longer than {MAX_KEY_BYTES:,} bytes, the longest word read back"
     return None
