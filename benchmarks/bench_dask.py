@@ -24,6 +24,9 @@ One command, one markdown report (copy-paste into RESULTS.md):
   in-vocabulary words: a few percent fewer; an integer: rounds an epoch). Overhead per round
   (--overhead): with K=2, the fit time at 32 rounds an epoch minus the fit time at 8,
   divided by the extra rounds.
+* traffic: the bytes the workers sent (each worker's ``transfer_outgoing_bytes_total``, the
+  counter of distributed's data transfers, to other workers and to the client) during the
+  fit: per worker per epoch (mean over workers), and the largest worker's share of the total.
 """
 
 import argparse
@@ -80,6 +83,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1, help="threads per worker")
     p.add_argument("--merge", default="adaptive", help="merge rules, comma list")
     p.add_argument("--rounds", default="auto", help="rounds per epoch ('auto' or int), comma list")
+    p.add_argument("--strategy", default="auto", help="auto, parallel or single; comma list")
     p.add_argument("--seeds", type=int, default=2)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--no-local", action="store_true")
@@ -95,6 +99,7 @@ def main(argv=None):
     workers = [int(k) for k in args.workers.split(",")]
     rules = args.merge.split(",")
     rounds = [r if r == "auto" else int(r) for r in args.rounds.split(",")]
+    strategies = args.strategy.split(",")
     tmp = tempfile.mkdtemp(prefix="bench-dask-")
     if args.corpus in ("english", "gcide"):
         english = args.corpus == "english"
@@ -126,11 +131,16 @@ def main(argv=None):
 
     rows = []
 
-    def record(system, k, rule, n_rounds, seconds, kv, seed):
+    def record(system, k, rule, n_rounds, seconds, kv, seed, sent=None):
         q = quality(kv)
+        per_worker = (sum(sent) / len(sent) / params["epochs"]) if sent else float("nan")
+        top = max(sent) / max(sum(sent), 1) if sent else float("nan")
         rows.append(dict(system=system, k=k, rule=rule, rounds=n_rounds, seed=seed,
-                         seconds=seconds, wps=n_tokens * params["epochs"] / seconds, **q))
+                         seconds=seconds, wps=n_tokens * params["epochs"] / seconds,
+                         sent=per_worker, top=top, total=sum(sent) if sent else float("nan"),
+                         **q))
         print(f"# {system} K={k} rule={rule} rounds={n_rounds} seed={seed}: {seconds:.1f} s, "
+              f"{per_worker / 1e6:.1f} MB sent a worker an epoch, "
               + ", ".join(f"{n} {v:.4f}" for n, v in q.items()), file=sys.stderr, flush=True)
 
     for k in workers:
@@ -144,14 +154,18 @@ def main(argv=None):
                           dashboard_address=None) as cluster, Client(cluster):
             skw2v.dask.CBOWVectorizer(min_count=1, epochs=1, vector_size=10).fit(
                 db.from_sequence(["a b c d e f"] * 64, npartitions=k))  # warm the workers
-            for rule in rules:
-                for n_rounds in rounds:
-                    for seed in range(args.seeds):
-                        est = _dask_estimator(params, seed, rule, n_rounds, n_tokens, k)
-                        start = time.perf_counter()
-                        est.fit(bag())
-                        record("dask", k, rule, n_rounds, time.perf_counter() - start,
-                               est.wv_, seed)
+            for strategy, rule, n_rounds in ((s, r, n) for s in strategies for r in rules
+                                             for n in rounds):
+                for seed in range(args.seeds):
+                    est = _dask_estimator(params, seed, rule, n_rounds, n_tokens, k)
+                    est.set_params(strategy=strategy)
+                    before = sent_bytes()
+                    start = time.perf_counter()
+                    est.fit(bag())
+                    seconds = time.perf_counter() - start
+                    after = sent_bytes()
+                    record(f"dask {strategy}", k, rule, n_rounds, seconds, est.wv_, seed,
+                           [after[w] - before.get(w, 0) for w in after])
             if args.overhead and k == 2:  # 8 vs 32 rounds an epoch: the cost of a round
                 for n_rounds in (8, 32):
                     for seed in range(args.seeds):
@@ -161,6 +175,13 @@ def main(argv=None):
                         record("dask", k, rules[0], n_rounds, time.perf_counter() - start,
                                est.wv_, seed)
     report(args, rows, n_tokens, params)
+
+
+def sent_bytes():
+    """Bytes each worker has sent so far (distributed's transfer counter), by address."""
+    from distributed import default_client
+
+    return default_client().run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total)
 
 
 def _dask_estimator(params, seed, rule, n_rounds, n_tokens, k):
@@ -193,15 +214,19 @@ def report(args, rows, n_tokens, params):
         groups.setdefault((r["system"], r["k"], r["rule"], r["rounds"]), []).append(r)
     out = []
     for (system, k, rule, n_rounds), rs in groups.items():
-        mean = {key: sum(r[key] for r in rs) / len(rs) for key in keys + ["seconds", "wps"]}
+        mean = {key: sum(r[key] for r in rs) / len(rs)
+                for key in keys + ["seconds", "wps", "sent", "top", "total"]}
         rounds = "-" if system == "local" else (
             f"{merges(n_rounds, k, n_tokens, params['epochs'])}"
             + (" (auto)" if n_rounds == "auto" else f" ({n_rounds}/epoch)"))
+        traffic = ("-", "-") if system == "local" else (
+            f"{mean['sent'] / 1e6:,.1f} MB", f"{mean['top']:.0%} of {mean['total'] / 1e6:,.0f} MB")
         out.append([system, k, f"{k * args.threads}", str(rule), rounds,
-                    C.fmt(mean["seconds"], ".1f"), C.fmt(mean["wps"])]
+                    C.fmt(mean["seconds"], ".1f"), C.fmt(mean["wps"]), *traffic]
                    + [C.fmt(mean[key], ".4f") for key in keys])
     print("\n".join(C.table(["system", "K", "threads", "merge", "rounds",
-                             "fit s", "words/s"] + [f"{key} (mean of {args.seeds})"
+                             "fit s", "words/s", "sent a worker an epoch",
+                             "largest worker (of all sent)"] + [f"{key} (mean of {args.seeds})"
                                                     for key in keys], out)))
 
 

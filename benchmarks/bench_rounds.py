@@ -112,6 +112,77 @@ def simulate(vocab, parts, plan, rule, seed, epochs):
     return weights[0], n_rounds, time.perf_counter() - start
 
 
+def simulate_replicas(vocab, parts, plan, rule, seed, epochs, base_rows):
+    """Replicas synced by tiers (skw2v.dask's "parallel" strategy): (syn0, syncs, seconds,
+    bytes each worker sends per epoch, mean rows a sync)."""
+    from skw2v._engines import TrainingTables
+    from skw2v._engines import replicas as P
+    from skw2v._engines import rounds as R
+    from skw2v._sampler import alias_table
+    from skw2v._schedule import Schedule
+    from skw2v._vectorizer import init_input_vectors
+
+    p = PARAMS
+    tables = TrainingTables(vocab.keep_probs(p["sample"]),
+                            *alias_table(vocab.counts, p["ns_exponent"]))
+    updates = R.row_updates(vocab.counts, vocab.keep_probs(p["sample"]), p["window"],
+                            p["negative"], p["ns_exponent"])
+    rng = np.random.RandomState(seed)
+    syn0 = init_input_vectors(rng, len(vocab), p["vector_size"])
+    k = len(parts)
+    reps = [P.start_replica((syn0, np.zeros_like(syn0))) for _ in range(k)]
+    share_words = np.array([s.n_words for s in parts])
+    schedule = Schedule(p["alpha"], p["min_alpha"], int(share_words.sum()), epochs)
+    clock = P.SyncClock(len(vocab), base_rows)
+    sent, rows_synced = 0, []
+    start = time.perf_counter()
+
+    def next_sync(final=False):
+        n_rows, levels = clock.sync(final)
+        rows_synced.append(n_rows)
+        return clock.n, P.block_bounds(n_rows, k), levels
+
+    def merge(n, cuts, levels):
+        # a worker sends K-1 pieces and its merged block K-1 times: 2 (K-1)/K of the tier
+        return ([P.merge_pieces([r.pieces[j] for r in reps], int(cuts[j]), rule, updates, levels,
+                                n)
+                 for j in range(k)], 2 * (k - 1) * int(cuts[-1]) * syn0.shape[1] * 4 * 2 // k)
+
+    pending = []    # merged syncs not yet applied: round r applies sync r - 1 - LAG
+
+    for epoch in range(epochs):
+        base = schedule.position(epoch, 0)
+        bounds = epoch_bounds(plan, schedule, epoch, share_words)
+        for r in range(bounds.shape[1] - 1):
+            lo, hi = bounds[:, r], bounds[:, r + 1]
+            sizes = hi - lo
+            strides = R.round_strides(sizes)
+            sync = next_sync() if k > 1 and (epoch or r) else (None, None, None)
+            apply = pending.pop(0) if len(pending) == P.LAG else []
+            reps = [P.train_replica(reps[j], apply, sync[0], sync[1], tables, [part], [0],
+                                    int(lo[j]), int(hi[j]), schedule, base, float(strides[j]),
+                                    window=p["window"], negative=p["negative"],
+                                    seed=int(rng.randint(2**31)), n_threads=1)
+                    for j, part in enumerate(parts)]
+            if sync[0] is not None:
+                merged, nbytes = merge(*sync)
+                pending.append(merged)
+                sent += nbytes
+            clock.tick(R.share_step(schedule, base, sizes))
+            base += int(sizes.sum())
+    if k > 1:  # the last sync covers every row
+        n, cuts, levels = next_sync(final=True)
+        reps = [P.close_replica(r, pending, n, cuts) for r in reps]
+        merged, nbytes = merge(n, cuts, levels)
+        sent += nbytes
+        syn0 = np.concatenate([P.final_rows(r, b, j).values[0]
+                               for j, (r, b) in enumerate(zip(reps, merged))])
+    else:
+        syn0 = reps[0].weights[0]
+    return (syn0, clock.n, time.perf_counter() - start, sent / epochs,
+            float(np.mean(rows_synced)) if rows_synced else 0.0)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpus", choices=["english", "gcide"], default="gcide")
@@ -120,6 +191,9 @@ def main(argv=None):
     p.add_argument("--merge", default="adaptive", help="merge rules, comma list")
     p.add_argument("--seeds", type=int, default=1)
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--sync", default="full",
+                   help="comma list: full (0.2's merge of every row each round), or tiers:N "
+                        "(replicas syncing the top N rows every time, 2N every 2nd...)")
     args = p.parse_args(argv)
 
     from skw2v import KeyedVectors
@@ -129,23 +203,31 @@ def main(argv=None):
     for k in [int(x) for x in args.workers.split(",")]:
         parts = shares(ids, offsets, k)
         for plan in args.rounds.split(","):
-            for rule in args.merge.split(","):
-                scores = []
+            for rule, sync in ((r, s) for r in args.merge.split(",")
+                               for s in args.sync.split(",")):
+                scores, traffic = [], "-"
                 for seed in range(args.seeds):
-                    syn0, n_rounds, seconds = simulate(vocab, parts, plan, rule, seed,
-                                                       args.epochs)
+                    if sync == "full":
+                        syn0, n_rounds, seconds = simulate(vocab, parts, plan, rule, seed,
+                                                           args.epochs)
+                    else:
+                        syn0, n_rounds, seconds, sent, tier = simulate_replicas(
+                            vocab, parts, plan, rule, seed, args.epochs, int(sync[6:]))
+                        traffic = f"{sent / 1e6:.1f} MB ({tier:,.0f} rows a sync)"
                     scores.append(english_quality(KeyedVectors(vocab.index_to_key, syn0,
                                                                vocab.counts)))
-                    print(f"# K={k} rounds={plan} rule={rule} seed={seed}: {n_rounds} rounds, "
+                    print(f"# K={k} rounds={plan} rule={rule} sync={sync} seed={seed}: "
+                          f"{n_rounds} rounds, {traffic} a worker an epoch, "
                           f"{seconds:.0f} s, " + ", ".join(f"{n} {v:.4f}"
                                                           for n, v in scores[-1].items()),
                           file=sys.stderr, flush=True)
-                rows.append([k, plan, rule, n_rounds] + [
+                rows.append([k, plan, rule, sync, n_rounds, traffic] + [
                     C.fmt(np.mean([s[key] for s in scores]), ".4f")
                     for key in ("analogy", "ws353", "simlex")])
     print("\n".join(C.header(f"Round trainer simulated in one process, {args.corpus}, "
                              f"{args.epochs} epochs")))
-    print("\n".join(C.table(["K", "rounds", "merge", "merges in the fit",
+    print("\n".join(C.table(["K", "rounds", "merge", "sync", "merges in the fit",
+                             "sent by a worker an epoch (tiers)",
                              f"analogy (mean of {args.seeds})", "ws353", "simlex"], rows)))
 
 

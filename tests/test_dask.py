@@ -247,7 +247,7 @@ def test_the_fitted_model_is_a_local_model(client, lee_docs, tmp_path):
     assert abs(vec.n_words_trained_ / local.n_words_trained_ - 1) < 0.02  # subsampling draws
     assert len(vec.loss_curve_) == 2 and vec.loss_curve_[1] < vec.loss_curve_[0]
     assert vec.sif_component_.shape == (32,) and np.isfinite(vec.sif_component_).all()
-    assert set(vars(vec)) - set(vars(local)) == {"words_per_round", "merge"}
+    assert set(vars(vec)) - set(vars(local)) == {"words_per_round", "merge", "strategy"}
     # saved, it is a plain skw2v.CBOWVectorizer
     vec.save(tmp_path / "m.skw2v")
     loaded = skw2v.load(tmp_path / "m.skw2v")
@@ -365,17 +365,17 @@ def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_do
 
     from types import SimpleNamespace
 
-    from skw2v.dask._engine import DaskRoundEngine, shares_of
+    from skw2v.dask._engine import DaskReplicaEngine, shares_of
 
     corpus = ClusterCorpus([None] * 3, np.array([5, 5, 5]), np.array([20_000, 10_000, 9_000]),
                            np.array([0, 1, 0]), ["w1", "w2"])  # share 0: 29,000 words
     schedule = Schedule(0.025, 1e-4, corpus.n_words, 5)
     engine = SimpleNamespace(shares=shares_of(corpus), words_per_round=2000)
-    bounds = DaskRoundEngine.epoch_bounds(engine, schedule, 0)
+    bounds = DaskReplicaEngine.epoch_bounds(engine, schedule, 0)
     assert bounds.shape == (2, 16)  # 29,000 / 2,000 -> 15 rounds
     np.testing.assert_array_equal(bounds[:, -1], [29_000, 10_000])
     engine.words_per_round = "auto"  # a small corpus: the longest rounds, a quarter epoch
-    assert DaskRoundEngine.epoch_bounds(engine, schedule, 0).shape == (2, 5)
+    assert DaskReplicaEngine.epoch_bounds(engine, schedule, 0).shape == (2, 5)
     bag = db.from_sequence(lee_docs, npartitions=4)
     for kw in [dict(words_per_round=2000), dict(merge="sum"), dict(merge="capped"), dict(merge="mean"),
                dict(n_jobs=2)]:
@@ -387,7 +387,7 @@ def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_do
 def test_the_rate_probe_through_the_cluster(client):
     """Two workers each train half of the probe corpus in 4 rounds: every document at the
     rate of base + stride * p, the global schedule's rate where its round sits."""
-    from skw2v.dask._engine import ClusterCorpus, DaskRoundEngine
+    from skw2v.dask._engine import ClusterCorpus, DaskReplicaEngine
 
     corpus, tables, syn0, syn1neg = probe_setup(240)
     halves = [EncodedCorpus(corpus.ids[:240], corpus.offsets[:121]),
@@ -396,15 +396,16 @@ def test_the_rate_probe_through_the_cluster(client):
     parts = [client.submit(lambda c: c, h, workers=[w]) for h, w in zip(halves, workers)]
     cluster_corpus = ClusterCorpus(parts, np.array([120, 120]), np.array([240, 240]),
                                    np.array([0, 1]), workers)
-    engine = DaskRoundEngine(cluster_corpus, client.submit(lambda t: t, tables), syn0, syn1neg,
+    engine = DaskReplicaEngine(cluster_corpus, client.submit(lambda t: t, tables), syn0, syn1neg,
                              window=1, negative=1, random_state=np.random.RandomState(0),
                              client=client, words_per_round=60, merge="adaptive",
                              updates=client.submit(lambda n: (np.zeros(n), np.zeros(n)), len(syn0)),
                              n_jobs=1)
-    start = engine.weights_future.result()[0]
+    start = _tasks.initial_weights(*syn0.shape, engine.seed)[0]  # what every worker draws
     schedule = Schedule(0.05, 0.001, 480, 2)
     tallies = []
     engine.train(1, 0, 240, schedule, tallies.append)
+    engine.finalize()
     assert sum(t.words for t in tallies) == 480 and len(tallies) == 8
     first = 2 * np.arange(240)          # corpus words; each half is 240 words, 60 a round
     within = first % 240 % 60           # place in its round's share
@@ -464,7 +465,7 @@ def test_the_parameters_are_the_local_estimators_plus_the_cluster_settings():
 
     local, mine = LocalVectorizer().get_params(), CBOWVectorizer().get_params()
     assert {k: mine[k] for k in local} == local
-    assert set(mine) - set(local) == {"words_per_round", "merge"}
+    assert set(mine) - set(local) == {"words_per_round", "merge", "strategy"}
     assert clone(CBOWVectorizer(merge="sum")).merge == "sum"
     assert mine["words_per_round"] == "auto" and mine["merge"] == "adaptive"
 

@@ -174,20 +174,30 @@ def train_share(weights, tables, parts, part_starts, word_lo, word_hi, schedule,
     """
     old = weights
     new = tuple(np.array(w, copy=True) for w in old)
+    tally = train_on(new, tables, parts, part_starts, word_lo, word_hi, schedule, base, stride,
+                     window=window, negative=negative, seed=seed, n_threads=n_threads)
+    rows = tuple(changed_rows(n, o) for n, o in zip(new, old))
+    values = tuple(n[r] - o[r] for n, o, r in zip(new, old, rows))
+    return Delta(rows, values, tally)
+
+
+def train_on(weights, tables, parts, part_starts, word_lo, word_hi, schedule, base, stride, *,
+             window, negative, seed, n_threads):
+    """Train ``weights`` in place on a share's round (:func:`train_share`'s arguments);
+    return the round's :class:`~skw2v._engines.base.ChunkTally`."""
     rng = np.random.RandomState(seed)
     tallies = []
     for part, start in zip(parts, part_starts):
         doc_lo, doc_hi = np.searchsorted(part.offsets[:-1], [word_lo - start, word_hi - start])
         if doc_hi > doc_lo:
-            engine = HogwildEngine(part, tables, *new, window=window, negative=negative,
+            engine = HogwildEngine(part, tables, *weights, window=window, negative=negative,
                                    random_state=rng, n_threads=n_threads)
             # part word w is stream word start + w: share word start + w - word_lo
             share = schedule.share(base, stride, origin=word_lo - start)
             engine.train(0, int(doc_lo), int(doc_hi), share, tallies.append)
-    rows = tuple(changed_rows(n, o) for n, o in zip(new, old))
-    values = tuple(n[r] - o[r] for n, o, r in zip(new, old, rows))
-    return Delta(rows, values, ChunkTally(*(sum(column) for column in zip(*tallies)))
-                 if tallies else ChunkTally(0, 0.0, 0, 0))
+    if not tallies:
+        return ChunkTally(0, 0.0, 0, 0)
+    return ChunkTally(*(sum(column) for column in zip(*tallies)))
 
 
 def changed_rows(new, old):

@@ -11,8 +11,12 @@ import numpy as np
 
 from .._aggregate import sample_ranges
 from .._corpus import EncodedCorpus, concatenate, encode, read_corpus
-from .._engines import TrainingTables
-from .._engines.rounds import merge_deltas, row_updates, train_share
+from .._engines import ChunkTally, TrainingTables
+from .._engines import replicas
+from .._engines.hogwild import HogwildEngine
+from .._engines.replicas import Merged
+from .._engines.rounds import row_updates
+from .._lexicon import Lexicon, WordList
 from .._sampler import alias_table
 from .._vectorizer import init_input_vectors
 from .._vocab import Vocabulary
@@ -33,15 +37,17 @@ def merge_lexicons(*lexicons):
 
     Words keep their first-seen order across the lexicons, so the merged
     lexicon of all partitions is the one a local fit reads, and the
-    vocabulary breaks ties exactly as a local fit (and gensim) does.
+    vocabulary breaks ties exactly as a local fit (and gensim) does. The
+    words are interned as bytes (:class:`~skw2v._lexicon.Lexicon`), never
+    decoded: the merged words are a :class:`~skw2v._lexicon.WordList`.
     """
-    index = {}
-    ids = [np.fromiter((index.setdefault(w, len(index)) for w in words), np.int64, len(words))
-           for words, _ in lexicons]
-    counts = np.zeros(len(index), np.int64)
+    merged = Lexicon()
+    ids = [merged.lookup_utf8(words.blob, words.bounds[1:]) if isinstance(words, WordList)
+           else merged.lookup(list(words)) for words, _ in lexicons]
+    counts = np.zeros(len(merged), np.int64)
     for i, (_, c) in zip(ids, lexicons):
         np.add.at(counts, i, c)
-    return list(index), counts
+    return merged.words(), counts
 
 
 def build_vocabulary(lexicon, min_count, max_vocab_size):
@@ -84,11 +90,91 @@ def given_weights(syn0, syn1neg):
     return syn0, syn1neg
 
 
-def train_round_share(weights, tables, parts, part_starts, word_lo, word_hi, schedule, base,
-                      stride, *, n_jobs, **options):
-    """:func:`~skw2v._engines.rounds.train_share` with the worker's threads (``n_jobs``)."""
-    return train_share(weights, tables, parts, part_starts, word_lo, word_hi, schedule, base,
-                       stride, n_threads=worker_threads(n_jobs), **options)
+def start_replica(weights, share, sync=True):
+    """Share ``share``'s replica of the starting weights (copied); ``share`` keeps the
+    replicas apart (one task each); ``sync=False``: a lone trainer's (no synced copy)."""
+    return replicas.start_replica(weights, sync)
+
+
+def draw_replica(n_words, dim, seed, share, sync=True):
+    """Share ``share``'s replica of the starting weights drawn from ``seed`` (every worker
+    draws the same weights: nothing travels)."""
+    return replicas.start_replica(initial_weights(n_words, dim, seed), sync)
+
+
+def train_replica(replica, merged, sync, cuts, tables, parts, part_starts, word_lo, word_hi,
+                  schedule, base, stride, *, n_jobs, **options):
+    """:func:`~skw2v._engines.replicas.train_replica` with the worker's threads (``n_jobs``).
+
+    The task leaves the worker's pool of task threads first (``secede``): the
+    worker then runs the syncs (pieces, merges) while it trains, even with one
+    thread, so that they are ready when the round after next needs them.
+    """
+    threads = worker_threads(n_jobs)
+    _leave_pool()
+    return replicas.train_replica(replica, merged, sync, cuts, tables, parts, part_starts,
+                                  word_lo, word_hi, schedule, base, stride, n_threads=threads,
+                                  **options)
+
+
+def _leave_pool():
+    try:
+        from distributed import secede
+
+        secede()
+    except (ImportError, ValueError):  # not on a worker: nothing to leave
+        pass
+
+
+def close_replica(replica, merged, sync, cuts):
+    """The replica after the last round (:func:`~skw2v._engines.replicas.close_replica`)."""
+    return replicas.close_replica(replica, merged, sync, cuts)
+
+
+def piece(replica, block):
+    """The replica's piece of block ``block`` of the last sync (a copy: safe to read late)."""
+    return replica.pieces[block]
+
+
+def merge_pieces(pieces, lo, rule, updates, levels, sync):
+    """One merged block of a sync (:func:`~skw2v._engines.replicas.merge_pieces`)."""
+    return replicas.merge_pieces(pieces, lo, rule, updates, levels, sync)
+
+
+def final_block(replica, block, j):
+    """Rows of ``block`` after the fit's last sync (:func:`~skw2v._engines.replicas.final_rows`)."""
+    return replicas.final_rows(replica, block, j)
+
+
+def replica_weights(replica):
+    """All rows of a replica that needs no sync (one worker), as a Merged block of values."""
+    return Merged(0, tuple(w.copy() for w in replicas.current(replica).weights))
+
+
+def replica_tally(replica):
+    """The last round's tally alone (a few numbers travel to the client, not the rows)."""
+    return replica.tally
+
+
+def checksum(replica):
+    """Finite if and only if every weight of the replica is."""
+    return replicas.checksum(replica)
+
+
+def join_parts(parts):
+    """The trainer's corpus: every encoded partition, in corpus order, as one."""
+    return concatenate(parts)
+
+
+def train_epoch(state, tables, corpus, schedule, epoch, *, window, negative, seed, n_jobs):
+    """One epoch of the whole corpus on this worker's threads, in place (``state`` is
+    consumed, as a replica's round consumes it): the next state, with its tally."""
+    engine = HogwildEngine(corpus, tables, *replicas.current(state).weights, window=window,
+                           negative=negative, random_state=np.random.RandomState(seed),
+                           n_threads=worker_threads(n_jobs))
+    tallies = []
+    engine.train(epoch, 0, len(corpus.offsets) - 1, schedule, tallies.append)
+    return replicas.advanced(state, ChunkTally(*(sum(column) for column in zip(*tallies))))
 
 
 def worker_threads(n_jobs):
@@ -101,6 +187,11 @@ def worker_threads(n_jobs):
         from joblib import cpu_count
 
         have = cpu_count()
+    return threads_for(n_jobs, have)
+
+
+def threads_for(n_jobs, have):
+    """Threads for ``n_jobs`` on a worker of ``have`` threads."""
     if n_jobs is None:
         return have
     return n_jobs if n_jobs > 0 else max(have + 1 + n_jobs, 1)
@@ -109,13 +200,3 @@ def worker_threads(n_jobs):
 def merge_updates(vocab, sample, window, negative, ns_exponent):
     """Expected updates of every row per corpus word (the adaptive merge's input)."""
     return row_updates(vocab.counts, vocab.keep_probs(sample), window, negative, ns_exponent)
-
-
-def merge_round(weights, deltas, rule, updates, step):
-    """The round's new weights; ``step``: a share's round words x rate x STEP."""
-    return merge_deltas(weights, deltas, rule, tuple(u * step for u in updates))
-
-
-def round_tally(delta):
-    """The share's tally alone (a few numbers travel to the client, not the rows)."""
-    return delta.tally

@@ -27,7 +27,8 @@ from .._engines.rounds import MERGE_RULES, plan_shares
 from .._schedule import Schedule
 from .._training import run_epochs
 from . import _tasks
-from ._engine import ClusterCorpus, DaskRoundEngine
+from ._cost import STRATEGIES, choose_strategy
+from ._engine import ClusterCorpus, DaskReplicaEngine, DaskSingleEngine
 
 MERGE_FANIN = 8        # lexicons merged per task in pass 1's reduction tree
 
@@ -98,6 +99,7 @@ lock_init_vectors
         **local.CBOWVectorizer._parameter_constraints,
         "words_per_round": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "merge": [StrOptions(set(MERGE_RULES))],
+        "strategy": [StrOptions(set(STRATEGIES))],
     }
 
     def __init__(self, vector_size=100, *, window=5, negative=5, ns_exponent=0.75, sample=1e-3,
@@ -107,7 +109,7 @@ lock_init_vectors
                  token_pattern=DEFAULT_TOKEN_PATTERN, tokenizer=None, preprocessor=None,
                  stop_words=None, strip_accents=None, max_doc_len=10000, verbose=0,
                  callbacks=None, init_vectors=None, lock_init_vectors=False,
-                 words_per_round="auto", merge="adaptive"):
+                 words_per_round="auto", merge="adaptive", strategy="auto"):
         super().__init__(
             vector_size, window=window, negative=negative, ns_exponent=ns_exponent,
             sample=sample, min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
@@ -119,6 +121,7 @@ lock_init_vectors
             init_vectors=init_vectors, lock_init_vectors=lock_init_vectors)
         self.words_per_round = words_per_round
         self.merge = merge
+        self.strategy = strategy
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -220,16 +223,28 @@ lock_init_vectors
                                     self.ns_exponent, locked))
         updates = held(client.submit(_tasks.merge_updates, vocab_f, self.sample, self.window,
                                      self.negative, self.ns_exponent))
-        engine = DaskRoundEngine(
-            corpus, tables, syn0, syn1neg, window=self.window, negative=self.negative,
-            random_state=rng, client=client, words_per_round=self.words_per_round,
-            merge=self.merge, updates=updates, n_jobs=self.n_jobs, start=start)
+        options = dict(window=self.window, negative=self.negative, random_state=rng,
+                       client=client, n_jobs=self.n_jobs, start=start)
+        threads = worker_threads(client, corpus.workers, self.n_jobs)
+        if self._strategy(threads) == "single":
+            trainer = max(corpus.workers, key=threads.__getitem__)  # ties: the first share's
+            engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, trainer=trainer, **options)
+        else:
+            engine = DaskReplicaEngine(corpus, tables, syn0, syn1neg,
+                                       words_per_round=self.words_per_round, merge=self.merge,
+                                       updates=updates, **options)
         schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
         try:
             return run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
                               owner=self, desc="training on the cluster")
         finally:
-            held(engine.weights_future)
+            held(engine.futures())
+
+    def _strategy(self, threads):
+        """"parallel" or "single" for workers with ``threads`` training threads each."""
+        if self.strategy != "auto":
+            return self.strategy
+        return choose_strategy(list(threads.values()))
 
     # --------------------------------------------------------------- transform
     def transform(self, X):
@@ -259,6 +274,12 @@ lock_init_vectors
         return da.concatenate(
             [da.from_delayed(delayed(_transform_partition)(model, p), (np.nan, width),
                              np.float32) for p in parts])
+
+
+def worker_threads(client, workers, n_jobs):
+    """Training threads of each of ``workers`` (addresses) with ``n_jobs``."""
+    have = {a: info["nthreads"] for a, info in client.scheduler_info()["workers"].items()}
+    return {a: _tasks.threads_for(n_jobs, have.get(a, 1)) for a in workers}
 
 
 def _n_tokens(raw):

@@ -1,0 +1,26 @@
+"""Which strategy a cluster fit takes: the cost model's rule (docs: "Training on a cluster").
+
+"parallel": every worker trains its share on its replica, and the replicas
+sync tiers of frequent rows between rounds (:class:`~._engine.DaskReplicaEngine`).
+"single": one worker trains the whole corpus with its threads, fed encoded
+text by the others (:class:`~._engine.DaskSingleEngine`).
+
+Parallel training runs on every worker's threads but gives up a share of
+its time to syncs; one trainer loses nothing to syncs but has only its own
+threads. ``benchmarks/cost_model.py`` measures the inputs and predicts
+words/s for either on K machines; the rule here is its comparison at the
+sync share the "auto" rounds keep to (:data:`SYNC_SHARE`).
+"""
+
+STRATEGIES = ("auto", "parallel", "single")
+SYNC_SHARE = 0.2   # share of a parallel fit's time its syncs may take (measured below it on
+                   # one 2-core machine and predicted below it by the cost model at 10 GbE)
+
+
+def choose_strategy(threads):
+    """"parallel" when every worker's threads, less the syncs' share, outrun the largest
+    worker's alone; else "single" (one worker holds most of the cores). ``threads``: the
+    training threads of each worker."""
+    if len(threads) < 2:
+        return "parallel"
+    return "parallel" if sum(threads) * (1 - SYNC_SHARE) > max(threads) else "single"
