@@ -146,7 +146,8 @@ def simulate_replicas(vocab, parts, plan, rule, seed, epochs, base_rows):
         # a worker sends K-1 pieces and its merged block K-1 times: 2 (K-1)/K of the tier
         return ([P.merge_pieces([r.pieces[j] for r in reps], int(cuts[j]), rule, updates, levels,
                                 n)
-                 for j in range(k)], 2 * (k - 1) * int(cuts[-1]) * syn0.shape[1] * 4 * 2 // k)
+                 for j in range(k)],
+                2 * (k - 1) * int(cuts[-1]) * syn0.shape[1] * np.dtype(P.WIRE).itemsize * 2 // k)
 
     pending = []    # merged syncs not yet applied: round r applies sync r - 1 - LAG
 

@@ -300,16 +300,47 @@ def test_the_sif_sample_takes_documents_from_every_partition(client):
             assert bytes(own.ids) in bytes(some.ids)
 
 
-def test_it_learns_real_neighbours_like_the_local_estimator(client, lee_docs):
-    """gensim's sanity check on lee_background, for the cluster and the local fit alike."""
+@pytest.mark.parametrize("strategy", ["parallel", "single"])
+def test_both_strategies_learn_real_neighbours_and_are_reproducible(client, lee_docs, strategy):
+    """gensim's sanity check on lee_background: "bombings" among the 50 words nearest to
+    "attacks", for every worker training (replicas) and for one trainer fed by the others."""
     params = dict(vector_size=50, min_count=2, epochs=20, random_state=0, sample=0)
-    ranks = {}
-    for name, fit in [("local", lambda: LocalVectorizer(**params, n_jobs=2).fit(lee_docs)),
-                      ("dask", lambda: CBOWVectorizer(**params).fit(
-                          db.from_sequence(lee_docs, npartitions=4)))]:
-        sims = [w for w, _ in fit().most_similar("attacks", topn=50)]
-        ranks[name] = sims.index("bombings") if "bombings" in sims else None
-    assert ranks["local"] is not None and ranks["dask"] is not None, ranks
+    bag = db.from_sequence(lee_docs, npartitions=4)
+    vec = CBOWVectorizer(**params, strategy=strategy).fit(bag)
+    assert "bombings" in [w for w, _ in vec.most_similar("attacks", topn=50)]
+    assert len(vec.loss_curve_) == 20 and vec.loss_curve_[-1] < 0.8 * vec.loss_curve_[0]
+    if strategy == "single":  # "parallel": test_a_seeded_fit_is_the_same_whichever_worker...
+        again = CBOWVectorizer(**params, strategy=strategy).fit(bag)
+        np.testing.assert_array_equal(vec.wv_.vectors, again.wv_.vectors)
+        assert vec.loss_curve_ == again.loss_curve_
+
+
+def test_auto_strategy_lets_one_worker_train_only_when_it_holds_most_of_the_cores():
+    from skw2v.dask._cost import SYNC_SHARE, choose_strategy
+
+    assert choose_strategy([1]) == "parallel"
+    assert choose_strategy([1, 1]) == choose_strategy([8, 8, 8, 8]) == "parallel"
+    assert choose_strategy([16, 1]) == choose_strategy([16, 2, 1]) == "single"
+    # the line: every thread less the syncs' share against the largest worker alone
+    assert choose_strategy([8, 2]) == ("parallel" if 10 * (1 - SYNC_SHARE) > 8 else "single")
+
+
+def test_the_single_trainer_is_the_worker_with_most_threads(client, lee_docs, monkeypatch):
+    from skw2v.dask import _engine, _vectorizer
+
+    chosen = []
+    original = _engine.DaskSingleEngine.__init__
+
+    def spy(self, *args, trainer, **kw):
+        chosen.append(trainer)
+        original(self, *args, trainer=trainer, **kw)
+
+    monkeypatch.setattr(_engine.DaskSingleEngine, "__init__", spy)
+    workers = sorted(client.scheduler_info()["workers"])
+    monkeypatch.setattr(_vectorizer, "worker_threads",
+                        lambda c, ws, n: {w: 4 if w == workers[1] else 1 for w in ws})
+    vec = CBOWVectorizer(**PARAMS).fit(db.from_sequence(lee_docs, npartitions=4))  # auto
+    assert chosen == [workers[1]] and len(vec.loss_curve_) == 2
 
 
 def test_transform_of_a_bag_is_a_lazy_array_equal_to_the_local_transform(client, lee_docs):
@@ -384,11 +415,15 @@ def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_do
         assert vec.loss_curve_[1] < vec.loss_curve_[0] < 4.2, kw
 
 
-def test_the_rate_probe_through_the_cluster(client):
+def test_the_rate_probe_through_the_cluster(client, monkeypatch):
     """Two workers each train half of the probe corpus in 4 rounds: every document at the
     rate of base + stride * p, the global schedule's rate where its round sits."""
+    from skw2v._engines import replicas
     from skw2v.dask._engine import ClusterCorpus, DaskReplicaEngine
 
+    # syncs send float16 changes; the probe reads rates to 2e-5 (in-process workers: this
+    # module's setting is theirs)
+    monkeypatch.setattr(replicas, "WIRE", np.float32)
     corpus, tables, syn0, syn1neg = probe_setup(240)
     halves = [EncodedCorpus(corpus.ids[:240], corpus.offsets[:121]),
               EncodedCorpus(corpus.ids[240:], corpus.offsets[120:] - 240)]
@@ -425,8 +460,10 @@ def test_no_client_is_a_clear_error(lee_docs):
 
 
 def test_bad_inputs_and_settings_are_refused_before_anything_runs(client, lee_docs):
+    import dask.array as da
+
     bag = db.from_sequence(lee_docs, npartitions=2)
-    array = dask.array.from_array(np.array(lee_docs[:4], dtype=object), chunks=2)
+    array = da.from_array(np.array(lee_docs[:4], dtype=object), chunks=2)
     with pytest.raises(TypeError, match="dask Bag of documents.*Series"):
         CBOWVectorizer(**PARAMS).fit(array)
     with pytest.raises(ValueError, match="device='cpu'"):
@@ -435,6 +472,8 @@ def test_bad_inputs_and_settings_are_refused_before_anything_runs(client, lee_do
         CBOWVectorizer(**PARAMS, merge="median").fit(bag)
     with pytest.raises(ValueError, match="words_per_round"):
         CBOWVectorizer(**PARAMS, words_per_round="many").fit(bag)
+    with pytest.raises(ValueError, match="strategy"):
+        CBOWVectorizer(**PARAMS, strategy="star").fit(bag)
     with pytest.raises(ValueError, match="corpus is empty"):
         CBOWVectorizer(**PARAMS).fit(db.from_sequence(["", " "], npartitions=2))
     with pytest.raises(ValueError, match="min_count=3"):
@@ -468,6 +507,7 @@ def test_the_parameters_are_the_local_estimators_plus_the_cluster_settings():
     assert set(mine) - set(local) == {"words_per_round", "merge", "strategy"}
     assert clone(CBOWVectorizer(merge="sum")).merge == "sum"
     assert mine["words_per_round"] == "auto" and mine["merge"] == "adaptive"
+    assert mine["strategy"] == "auto"
 
 
 # ----------------------------------------------------------------- worker processes

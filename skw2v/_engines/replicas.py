@@ -50,6 +50,8 @@ from .base import ChunkTally
 from .rounds import merge_scale, train_on
 
 SYNC_ROWS = 1024    # rows of the most frequent words synced every time (pWord2Vec's 1,024)
+WIRE = np.float16   # what travels in a sync: pieces and merged changes (half the bytes; the
+                    # rounding of a replica's piece stays in its weights and goes with its next)
 LAG = 2             # rounds between giving a sync's pieces and applying its merged change: one
                     # to merge while the next round trains, so no worker waits for a sync
 
@@ -70,7 +72,7 @@ class Merged(NamedTuple):
     """A block of a sync, merged: the change of rows ``lo:hi`` of both matrices."""
 
     lo: int
-    values: tuple      # float32 (hi - lo, dim) per matrix
+    values: tuple      # WIRE (hi - lo, dim) per matrix (float32 in final_rows' result)
     sync: int = 0      # the sync it belongs to
 
 
@@ -189,7 +191,7 @@ def apply_merged(replica, merged):
     for block, own in zip(merged, given.pop(merged[0].sync)):
         for w, s, change, mine in zip(replica.weights, replica.synced, block.values, own):
             rows = slice(block.lo, block.lo + len(change))
-            step = change - mine
+            step = change.astype(np.float32) - mine.astype(np.float32)
             s[rows] += step
             w[rows] += step
     return replica._replace(given=tuple(given.items()))
@@ -200,22 +202,24 @@ def give(replica, sync, cuts):
     sync this round, no pieces), in place.
 
     What a replica gives counts as synced at once (its synced values move by
-    its pieces): the next sync, taken before this one's merged change comes
-    back, gives only what was trained since.
+    its pieces, as rounded to :data:`WIRE`): the next sync, taken before this
+    one's merged change comes back, gives only what was trained since, and
+    the rounding, which stays in the weights.
     """
     if cuts is None:
         return replica._replace(pieces=())
     pieces = take_pieces(replica, cuts)
     for (lo, hi), piece in zip(zip(cuts[:-1], cuts[1:]), pieces):
         for s, mine in zip(replica.synced, piece):
-            s[lo:hi] += mine
+            s[lo:hi] += mine.astype(np.float32)
     return replica._replace(pieces=pieces, given=replica.given + ((sync, pieces),))
 
 
 def take_pieces(replica, cuts):
     """The replica's change since their last sync of rows ``cuts[j]:cuts[j + 1]`` for every
-    block ``j``, per matrix (float32 copies)."""
-    return tuple(tuple(w[lo:hi] - s[lo:hi] for w, s in zip(replica.weights, replica.synced))
+    block ``j``, per matrix (:data:`WIRE` copies)."""
+    return tuple(tuple((w[lo:hi] - s[lo:hi]).astype(WIRE)
+                       for w, s in zip(replica.weights, replica.synced))
                  for lo, hi in zip(cuts[:-1], cuts[1:]))
 
 
@@ -250,10 +254,10 @@ def merge_pieces(pieces, lo, rule, updates, levels, sync=0):
         for piece in pieces:
             touched += piece[m].any(axis=1)
         scale = merge_scale(rule, touched, updates[m][lo:lo + n] * step).astype(np.float32)
-        total = np.zeros_like(pieces[0][m])
+        total = np.zeros(pieces[0][m].shape, np.float32)
         for piece in pieces:
-            total += piece[m] * scale[:, None]
-        merged.append(total)
+            total += piece[m].astype(np.float32) * scale[:, None]
+        merged.append(total.astype(WIRE))
     return Merged(int(lo), tuple(merged), sync)
 
 
@@ -262,7 +266,8 @@ def final_rows(replica, block, j):
     which covers every row), after that sync: ``Merged(lo, (syn0 rows, syn1neg rows))``."""
     replica = current(replica)
     hi = block.lo + len(block.values[0])
-    return Merged(block.lo, tuple(s[block.lo:hi] - mine + change for s, mine, change
+    return Merged(block.lo, tuple(s[block.lo:hi] - mine.astype(np.float32) + change
+                                  for s, mine, change
                                   in zip(replica.synced, replica.pieces[j], block.values)),
                   block.sync)
 

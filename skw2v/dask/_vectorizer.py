@@ -39,11 +39,15 @@ class CBOWVectorizer(local.CBOWVectorizer):
     ``fit`` on a ``dask.bag`` of documents (str or token lists) or a dask
     dataframe text column trains on the workers of the current
     ``distributed.Client``: both passes over the text (vocabulary, encoding)
-    run where the partitions are, and training runs in rounds. In a round
-    every worker trains its next share of its own documents with the hogwild
-    engine and its threads, from the same weights, at the global schedule's
-    learning rates; the rows each worker changed are merged (see ``merge``).
-    The partitions are dealt into the workers' shares by their sizes alone,
+    run where the partitions are. With ``strategy="parallel"`` every worker
+    keeps a replica of the weights and trains its share of the documents on
+    it in rounds, with its threads, at the global schedule's learning rates;
+    between rounds the replicas sync the rows of the most frequent words
+    (the top 1,024 every time, twice as many every second time, ..., all of
+    them rarely), each block of rows merged on the worker that owns it (see
+    ``merge``). With ``strategy="single"`` one worker trains on everything
+    the others read and encoded. The partitions are dealt into the workers'
+    shares by their sizes alone,
     so with ``random_state`` set and one thread per worker a fit is
     reproducible whichever worker read which partition. The fitted
     attributes are exactly a local fit's: ``save``/:func:`skw2v.load` (which gives a plain
@@ -70,15 +74,15 @@ lock_init_vectors
     n_jobs : int or None, default=-1
         Training threads; on a cluster, per worker (-1: the worker's threads).
     words_per_round : int or "auto", default="auto"
-        Words each worker trains between two merges (the largest share's;
+        ``"parallel"``: words each worker trains between two syncs (the largest share's;
         the others are cut into as many rounds). ``"auto"``: short rounds
         while the learning rate is high and longer ones as it decays (words
         times rate constant: 64,000 words a worker at the starting rate on 2
         workers, 10,000 on 4, ``64000 / (K - 1) ** (5 / 3)`` on K; at most a
-        quarter of an epoch). Between merges the workers drift apart, more
+        quarter of an epoch). Between syncs the workers drift apart, more
         with more workers and longer rounds, and most while the vectors take
-        their shape; every round sends the weights to each worker, so
-        shorter rounds cost time.
+        their shape; every round costs a few scheduler hops, so shorter
+        rounds cost time.
     merge : {"adaptive", "capped", "sum", "mean"}, default="adaptive"
         How the rows the workers changed in a round are combined. A row
         changed by ``n`` workers gets each change scaled by: ``"sum"`` 1
@@ -89,6 +93,15 @@ lock_init_vectors
         move the row (its word's frequency, the learning rate, the round's
         size). Measured in
         the user guide's "Training on a cluster".
+    strategy : {"auto", "parallel", "single"}, default="auto"
+        ``"parallel"``: every worker trains (replicas synced by tiers of
+        frequent rows; only those rows travel). ``"single"``: the worker
+        with the most threads trains the whole corpus with them, the others
+        only read, tokenize, count and encode (4 bytes a token travel to
+        it), exactly one machine's training. ``"auto"``: ``"parallel"``
+        unless one worker alone has more training threads than all of them
+        together less the syncs' share of the time (the cost model of the
+        user guide's "Training on a cluster").
 
     See Also
     --------
@@ -241,7 +254,7 @@ lock_init_vectors
             held(engine.futures())
 
     def _strategy(self, threads):
-        """"parallel" or "single" for workers with ``threads`` training threads each."""
+        """"parallel" or "single" for workers with ``threads`` ({address: training threads})."""
         if self.strategy != "auto":
             return self.strategy
         return choose_strategy(list(threads.values()))
@@ -394,8 +407,9 @@ def _sample(client, corpus, max_words):
 def check_worker_memory(client, n_words, dim):
     """MemoryError, before training, if a worker cannot hold the weights twice.
 
-    In a round a worker holds the round's weights and the copy it trains
-    (the merging worker: the weights, the new weights and the deltas).
+    A worker holds its replica: the weights it trains and every row's value
+    at its last sync (plus a sync's tier of rows, a small fraction); the
+    single trainer holds the weights once and the whole encoded corpus.
     """
     need = 2 * local.model_memory(n_words, dim)
     limits = {addr: info.get("memory_limit") or None
@@ -408,7 +422,7 @@ def check_worker_memory(client, n_words, dim):
             if have is not None and need > have:
                 raise MemoryError(
                     f"Training {n_words} words x vector_size={dim} needs {need / 2**30:.2f} GiB "
-                    f"on every worker (the weights twice in a round), more than worker {addr} "
+                    f"on every worker (its replica: the weights twice), more than worker {addr} "
                     f"has ({what}: {have / 2**30:.2f} GiB). Give the workers more memory "
                     "(memory_limit=...), or raise min_count, set max_vocab_size or lower "
                     "vector_size.")
