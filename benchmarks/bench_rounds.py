@@ -149,7 +149,7 @@ def simulate_replicas(vocab, parts, plan, rule, seed, epochs, base_rows):
                  for j in range(k)],
                 2 * (k - 1) * int(cuts[-1]) * syn0.shape[1] * np.dtype(P.WIRE).itemsize * 2 // k)
 
-    pending = []    # merged syncs not yet applied: round r applies sync r - 1 - LAG
+    pending = []    # merged syncs not yet applied: round r applies sync r - LAG
 
     for epoch in range(epochs):
         base = schedule.position(epoch, 0)

@@ -315,6 +315,51 @@ def test_both_strategies_learn_real_neighbours_and_are_reproducible(client, lee_
         assert vec.loss_curve_ == again.loss_curve_
 
 
+GPU_ENGINES = []   # (worker, gpu) of every engine a train_epoch task built
+
+
+def _gpu_engine_reference(solver, gpu=False):
+    """engine_class for the test below: the CUDA engine's CPU reference (the kernel's math on
+    numpy, 4 segments in lockstep: the simulator would take minutes), noting where it ran."""
+    from distributed import get_worker
+
+    from skw2v._engines.cuda import CudaHogwildEngine
+
+    GPU_ENGINES.append((get_worker().address, gpu))
+    return lambda *args, **kw: CudaHogwildEngine(*args, **kw, reference=True, concurrency=4)
+
+
+def test_a_gpu_device_trains_on_one_worker_fed_by_the_others(client, lee_docs, monkeypatch,
+                                                             tmp_path):
+    """device="gpu": the worker with a GPU trains with the CUDA engine, fed the encoded text
+    by the others; here its kernel's CPU reference stands in for the GPU."""
+    from skw2v.dask import _tasks as tasks
+    from skw2v.dask import _vectorizer
+
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+        pytest.skip("needs resolve_device('gpu') to succeed without a GPU (the simulator)")
+    workers = sorted(client.scheduler_info()["workers"])
+    monkeypatch.setattr(_vectorizer, "gpu_worker", lambda c, device, threads: workers[1])
+    monkeypatch.setattr(tasks, "engine_class", _gpu_engine_reference)  # in-process workers
+    GPU_ENGINES.clear()
+    params = dict(vector_size=16, min_count=2, epochs=3, random_state=0, sample=0)
+    vec = CBOWVectorizer(**params, device="gpu").fit(db.from_sequence(lee_docs, npartitions=4))
+    assert GPU_ENGINES == [(workers[1], True)] * 3
+    assert np.isfinite(vec.wv_.vectors).all() and len(vec.loss_curve_) == 3
+    assert vec.loss_curve_[-1] < vec.loss_curve_[0]
+    vec.save(tmp_path / "gpu.skw2v")
+    assert type(skw2v.load(tmp_path / "gpu.skw2v")) is LocalVectorizer
+
+
+def test_no_worker_with_a_gpu_is_a_clear_error(client, monkeypatch):
+    from skw2v.dask import _tasks as tasks
+    from skw2v.dask._vectorizer import gpu_worker
+
+    monkeypatch.setattr(tasks, "has_device", lambda device: False)
+    with pytest.raises(RuntimeError, match="no worker of the cluster has a usable GPU"):
+        gpu_worker(client, "gpu", {})
+
+
 def test_auto_strategy_lets_one_worker_train_only_when_it_holds_most_of_the_cores():
     from skw2v.dask._cost import SYNC_SHARE, choose_strategy
 
@@ -466,8 +511,10 @@ def test_bad_inputs_and_settings_are_refused_before_anything_runs(client, lee_do
     array = da.from_array(np.array(lee_docs[:4], dtype=object), chunks=2)
     with pytest.raises(TypeError, match="dask Bag of documents.*Series"):
         CBOWVectorizer(**PARAMS).fit(array)
-    with pytest.raises(ValueError, match="device='cpu'"):
+    with pytest.raises(ValueError, match="hogwild"):
         CBOWVectorizer(**PARAMS, solver="minibatch").fit(bag)
+    with pytest.raises(ValueError, match="strategy='single'.*GPU"):
+        CBOWVectorizer(**PARAMS, device="gpu", strategy="parallel").fit(bag)
     with pytest.raises(ValueError, match="merge"):
         CBOWVectorizer(**PARAMS, merge="median").fit(bag)
     with pytest.raises(ValueError, match="words_per_round"):

@@ -52,6 +52,9 @@ from .rounds import merge_scale, train_on
 SYNC_ROWS = 1024    # rows of the most frequent words synced every time (pWord2Vec's 1,024)
 WIRE = np.float16   # what travels in a sync: pieces and merged changes (half the bytes; the
                     # rounding of a replica's piece stays in its weights and goes with its next)
+TOUCH = 2.0 ** -8   # a piece of a row counts as a touch if it moves the row by more than this
+                    # times the largest piece of the row: what a replica that left the row
+                    # alone still sends (the float16 rounding of its last piece, 2^-11) is not
 LAG = 2             # rounds between giving a sync's pieces and applying its merged change: one
                     # to merge while the next round trains, so no worker waits for a sync
 
@@ -175,7 +178,7 @@ def close_replica(replica, merged, sync, cuts):
     replica = current(replica)
     for blocks in merged:
         replica = apply_merged(replica, blocks)
-    return advanced(give(replica, sync, cuts), ChunkTally(0, 0.0, 0, 0))
+    return advanced(give(replica, sync, cuts, wire=np.float32), ChunkTally(0, 0.0, 0, 0))
 
 
 def apply_merged(replica, merged):
@@ -197,9 +200,10 @@ def apply_merged(replica, merged):
     return replica._replace(given=tuple(given.items()))
 
 
-def give(replica, sync, cuts):
+def give(replica, sync, cuts, wire=WIRE):
     """The replica with its pieces of sync ``sync`` taken (rows cut at ``cuts``; None: no
-    sync this round, no pieces), in place.
+    sync this round, no pieces), in place; ``wire``: their dtype (the fit's last sync
+    sends float32: nothing is rounded after it).
 
     What a replica gives counts as synced at once (its synced values move by
     its pieces, as rounded to :data:`WIRE`): the next sync, taken before this
@@ -208,17 +212,17 @@ def give(replica, sync, cuts):
     """
     if cuts is None:
         return replica._replace(pieces=())
-    pieces = take_pieces(replica, cuts)
+    pieces = take_pieces(replica, cuts, wire)
     for (lo, hi), piece in zip(zip(cuts[:-1], cuts[1:]), pieces):
         for s, mine in zip(replica.synced, piece):
             s[lo:hi] += mine.astype(np.float32)
     return replica._replace(pieces=pieces, given=replica.given + ((sync, pieces),))
 
 
-def take_pieces(replica, cuts):
+def take_pieces(replica, cuts, wire=WIRE):
     """The replica's change since their last sync of rows ``cuts[j]:cuts[j + 1]`` for every
-    block ``j``, per matrix (:data:`WIRE` copies)."""
-    return tuple(tuple((w[lo:hi] - s[lo:hi]).astype(WIRE)
+    block ``j``, per matrix (copies of dtype ``wire``)."""
+    return tuple(tuple((w[lo:hi] - s[lo:hi]).astype(wire)
                        for w, s in zip(replica.weights, replica.synced))
                  for lo, hi in zip(cuts[:-1], cuts[1:]))
 
@@ -229,7 +233,9 @@ def merge_pieces(pieces, lo, rule, updates, levels, sync=0):
     Parameters
     ----------
     pieces : list of tuple
-        Every replica's :func:`sync_piece` of the block.
+        Every replica's piece of the block (:func:`take_pieces`). A row counts
+        as touched by the pieces that move it by more than :data:`TOUCH` times
+        the largest of them.
     lo : int
         The block's first row.
     rule : {"adaptive", "capped", "sum", "mean"}
@@ -250,14 +256,13 @@ def merge_pieces(pieces, lo, rule, updates, levels, sync=0):
     step = steps[np.searchsorted(ends, rows, side="right")]
     merged = []
     for m in range(len(pieces[0])):
-        touched = np.zeros(n, np.int64)
-        for piece in pieces:
-            touched += piece[m].any(axis=1)
+        sizes = np.stack([np.abs(piece[m]).max(axis=1, initial=0) for piece in pieces])
+        touched = (sizes > TOUCH * sizes.max(axis=0)).sum(axis=0)
         scale = merge_scale(rule, touched, updates[m][lo:lo + n] * step).astype(np.float32)
         total = np.zeros(pieces[0][m].shape, np.float32)
         for piece in pieces:
             total += piece[m].astype(np.float32) * scale[:, None]
-        merged.append(total.astype(WIRE))
+        merged.append(total.astype(pieces[0][m].dtype))
     return Merged(int(lo), tuple(merged), sync)
 
 

@@ -261,13 +261,16 @@ class DaskSingleEngine(_ClusterEngine):
         As in :class:`DaskReplicaEngine`.
     trainer : str
         The address of the worker that trains.
+    device : str
+        "cpu" (the hogwild engine on the trainer's threads) or a GPU device
+        of the trainer's ("gpu", "cuda:N": the CUDA hogwild engine).
     """
 
     def __init__(self, corpus, tables, syn0, syn1neg, *, window, negative, random_state,
-                 client, n_jobs, trainer, start="draw"):
+                 client, n_jobs, trainer, start="draw", device="cpu"):
         super().__init__(corpus, tables, syn0, syn1neg, window=window, negative=negative,
                          random_state=random_state, client=client, n_jobs=n_jobs, start=start)
-        self.trainer = trainer
+        self.trainer, self.device = trainer, device
         pin = dict(workers=[trainer], allow_other_workers=True)
         self.joined = client.submit(_tasks.join_parts, corpus.parts, **pin)
         self.state = self._start(0, trainer, sync=False)
@@ -279,7 +282,7 @@ class DaskSingleEngine(_ClusterEngine):
         self.state = self.client.submit(
             _tasks.train_epoch, self.state, self.tables, self.joined, schedule, epoch,
             window=self.window, negative=self.negative, seed=seed, n_jobs=self.n_jobs,
-            workers=[self.trainer], allow_other_workers=True)
+            device=self.device, workers=[self.trainer], allow_other_workers=self.device == "cpu")
         report(ChunkTally(*self.client.submit(_tasks.replica_tally, self.state).result()))
         self.checks = np.array([self.client.submit(_tasks.checksum, self.state).result()])
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from .._aggregate import sample_ranges
 from .._corpus import EncodedCorpus, concatenate, encode, read_corpus
-from .._engines import ChunkTally, TrainingTables
+from .._device import resolve_device
+from .._engines import ChunkTally, TrainingTables, engine_class
 from .._engines import replicas
 from .._engines.hogwild import HogwildEngine
 from .._engines.replicas import Merged
@@ -166,15 +167,36 @@ def join_parts(parts):
     return concatenate(parts)
 
 
-def train_epoch(state, tables, corpus, schedule, epoch, *, window, negative, seed, n_jobs):
-    """One epoch of the whole corpus on this worker's threads, in place (``state`` is
-    consumed, as a replica's round consumes it): the next state, with its tally."""
-    engine = HogwildEngine(corpus, tables, *replicas.current(state).weights, window=window,
-                           negative=negative, random_state=np.random.RandomState(seed),
-                           n_threads=worker_threads(n_jobs))
+def train_epoch(state, tables, corpus, schedule, epoch, *, window, negative, seed, n_jobs,
+                device="cpu"):
+    """One epoch of the whole corpus on this worker, in place (``state`` is consumed, as a
+    replica's round consumes it): the next state, with its tally.
+
+    ``device="cpu"``: the hogwild engine on the worker's threads (``n_jobs``);
+    a GPU device: the CUDA hogwild engine on this worker's GPU.
+    """
+    weights = replicas.current(state).weights
+    options = dict(window=window, negative=negative, random_state=np.random.RandomState(seed))
+    if device == "cpu":
+        engine = HogwildEngine(corpus, tables, *weights, n_threads=worker_threads(n_jobs),
+                               **options)
+    else:
+        xp, index = resolve_device(device)
+        engine = engine_class("hogwild", gpu=True)(corpus, tables, *weights, xp=xp,
+                                                   device_index=index, **options)
     tallies = []
     engine.train(epoch, 0, len(corpus.offsets) - 1, schedule, tallies.append)
+    engine.finalize()  # the GPU's weights back into the host arrays (nothing on the CPU)
     return replicas.advanced(state, ChunkTally(*(sum(column) for column in zip(*tallies))))
+
+
+def has_device(device):
+    """Whether this worker can train on ``device`` (``client.run`` on every worker)."""
+    try:
+        resolve_device(device)
+    except (ImportError, RuntimeError, ValueError):
+        return False
+    return True
 
 
 def worker_threads(n_jobs):

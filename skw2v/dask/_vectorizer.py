@@ -69,8 +69,9 @@ lock_init_vectors
         starting weights sent to the workers.
     solver, optimizer, batch_size, device
         As in :class:`skw2v.CBOWVectorizer` for local input; training on a
-        cluster uses the CPU hogwild engine on every worker (``solver`` "auto"
-        or "hogwild", ``device="cpu"``).
+        cluster uses the hogwild engines (``solver`` "auto" or "hogwild").
+        With a GPU ``device`` ("gpu", "cuda:N") one worker that has a GPU
+        trains on it, fed by the others (``strategy`` "auto" or "single").
     n_jobs : int or None, default=-1
         Training threads; on a cluster, per worker (-1: the worker's threads).
     words_per_round : int or "auto", default="auto"
@@ -175,11 +176,15 @@ lock_init_vectors
         return super().partial_fit(X)
 
     def _check_cluster_setup(self):
-        if self.device != "cpu" or self.solver == "minibatch":
+        if self.solver == "minibatch":
             raise InvalidParameterError(
-                f"Training on a cluster uses the CPU hogwild engine on every worker; got "
-                f"solver={self.solver!r}, device={self.device!r}. Use solver='auto' (or "
-                "'hogwild') and device='cpu', or fit skw2v.CBOWVectorizer on one machine.")
+                f"Training on a cluster uses the hogwild engines; got solver={self.solver!r}. "
+                "Use solver='auto' (or 'hogwild'), or fit skw2v.CBOWVectorizer on one machine.")
+        if self.device != "cpu" and self.strategy == "parallel":
+            raise InvalidParameterError(
+                f"strategy='parallel' trains on every worker's CPU threads; got "
+                f"device={self.device!r}. Use strategy='single' (or 'auto') to train on one "
+                "worker's GPU, fed by the others, or device='cpu'.")
 
     def _fit_on_cluster(self, client, parts, held, init):
         """The cluster fit; ``held`` collects futures to release when it ends; ``init``:
@@ -239,7 +244,10 @@ lock_init_vectors
         options = dict(window=self.window, negative=self.negative, random_state=rng,
                        client=client, n_jobs=self.n_jobs, start=start)
         threads = worker_threads(client, corpus.workers, self.n_jobs)
-        if self._strategy(threads) == "single":
+        if self.device != "cpu":
+            engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, device=self.device,
+                                      trainer=gpu_worker(client, self.device, threads), **options)
+        elif self._strategy(threads) == "single":
             trainer = max(corpus.workers, key=threads.__getitem__)  # ties: the first share's
             engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, trainer=trainer, **options)
         else:
@@ -287,6 +295,18 @@ lock_init_vectors
         return da.concatenate(
             [da.from_delayed(delayed(_transform_partition)(model, p), (np.nan, width),
                              np.float32) for p in parts])
+
+
+def gpu_worker(client, device, threads):
+    """The worker that trains on ``device`` (a GPU): of those that have one, the one with
+    the most threads; RuntimeError if none has."""
+    able = [a for a, ok in sorted(client.run(_tasks.has_device, device).items()) if ok]
+    if not able:
+        raise RuntimeError(
+            f"device={device!r}: no worker of the cluster has a usable GPU (CuPy and numba-cuda "
+            "installed, a CUDA device visible). Start a worker on a GPU machine, or use "
+            "device='cpu'.")
+    return max(able, key=lambda a: threads.get(a, 0))
 
 
 def worker_threads(client, workers, n_jobs):
