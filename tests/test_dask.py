@@ -17,20 +17,29 @@ import skw2v
 from skw2v._corpus import EncodedCorpus, read_corpus
 from skw2v._engines import ChunkTally
 from skw2v._engines.hogwild import HogwildEngine
-from skw2v._engines.rounds import (Delta, merge_deltas, merge_scale, plan_rounds, round_strides,
-                                  row_updates, train_share)
+from skw2v._engines.rounds import (
+    Delta,
+    merge_deltas,
+    merge_scale,
+    plan_rounds,
+    round_strides,
+    row_updates,
+    train_share,
+)
 from skw2v._schedule import Schedule
 from skw2v._vectorizer import CBOWVectorizer as LocalVectorizer
 
 dask = pytest.importorskip("dask", reason="dask[distributed] (the dask extra) is not installed")
 distributed = pytest.importorskip("distributed")
 db = pytest.importorskip("dask.bag")
-from skw2v.dask import CBOWVectorizer  # noqa: E402
-from skw2v.dask import _tasks  # noqa: E402
+from test_engines import probe_setup  # noqa: E402
+
+from skw2v.dask import (
+    CBOWVectorizer,  # noqa: E402
+    _tasks,  # noqa: E402
+)
 from skw2v.dask._engine import ClusterCorpus  # noqa: E402
 from skw2v.dask._vectorizer import _sample  # noqa: E402
-
-from test_engines import probe_setup  # noqa: E402
 
 PARAMS = dict(vector_size=32, min_count=3, epochs=2, random_state=0)
 
@@ -437,11 +446,9 @@ def test_token_lists_fewer_partitions_than_workers_and_empty_partitions(client, 
 
 
 def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_docs):
-    from skw2v.dask._engine import ClusterCorpus
-
     from types import SimpleNamespace
 
-    from skw2v.dask._engine import DaskReplicaEngine, shares_of
+    from skw2v.dask._engine import ClusterCorpus, DaskReplicaEngine, shares_of
 
     corpus = ClusterCorpus([None] * 3, np.array([5, 5, 5]), np.array([20_000, 10_000, 9_000]),
                            np.array([0, 1, 0]), ["w1", "w2"])  # share 0: 29,000 words

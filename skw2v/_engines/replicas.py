@@ -52,6 +52,8 @@ from .rounds import merge_scale, train_on
 SYNC_ROWS = 1024    # rows of the most frequent words synced every time (pWord2Vec's 1,024)
 WIRE = np.float16   # what travels in a sync: pieces and merged changes (half the bytes; the
                     # rounding of a replica's piece stays in its weights and goes with its next)
+TINY = 2.0 ** -14   # float16's smallest normal: smaller changes stay in the replica (converting
+                    # subnormals costs ~20x a normal value) and go when they have added up
 TOUCH = 2.0 ** -8   # a piece of a row counts as a touch if it moves the row by more than this
                     # times the largest piece of the row: what a replica that left the row
                     # alone still sends (the float16 rounding of its last piece, 2^-11) is not
@@ -221,10 +223,17 @@ def give(replica, sync, cuts, wire=WIRE):
 
 def take_pieces(replica, cuts, wire=WIRE):
     """The replica's change since their last sync of rows ``cuts[j]:cuts[j + 1]`` for every
-    block ``j``, per matrix (copies of dtype ``wire``)."""
-    return tuple(tuple((w[lo:hi] - s[lo:hi]).astype(wire)
+    block ``j``, per matrix (copies of dtype ``wire``; float16: changes below :data:`TINY`
+    are left for a later sync)."""
+    return tuple(tuple(_on_wire(w[lo:hi] - s[lo:hi], wire)
                        for w, s in zip(replica.weights, replica.synced))
                  for lo, hi in zip(cuts[:-1], cuts[1:]))
+
+
+def _on_wire(change, wire):
+    if wire == np.float16:
+        change[np.abs(change) < TINY] = 0
+    return change.astype(wire)
 
 
 def merge_pieces(pieces, lo, rule, updates, levels, sync=0):

@@ -37,6 +37,8 @@ DRIFT_WORDS = 64_000  # "auto" rounds: words a worker trains per round at the st
                       # benchmarks/bench_rounds.py, checked with bench_dask.py: 2 workers 64k,
                       # 4 workers 10k)
 LONGEST_ROUND = 0.25  # "auto" rounds: at most a quarter of an epoch
+MAX_ROUNDS = 256      # "auto" rounds: at least 1/256 of an epoch, so a large corpus is not cut
+                      # into millions of rounds (pWord2Vec syncs ~30 times an epoch at scale)
 STEP = 0.1      # "adaptive": fraction of the way to its optimum one update at rate 1 moves a
                 # row (times the rate); measured, benchmarks/bench_dask.py --merge
 
@@ -98,7 +100,9 @@ def rate_scaled_cuts(schedule, epoch, n_shares, share_words):
     so rounds are short while the rate is high (the first epoch, where the
     vectors take their shape) and lengthen as it decays: each holds
     ``share_words * alpha / rate`` words a share, at most
-    :data:`LONGEST_ROUND` of the epoch. Same number of merges early as
+    :data:`LONGEST_ROUND` of the epoch and at least ``1 / MAX_ROUNDS`` of it
+    (on a corpus of billions of words, the drift-sized rounds would take
+    milliseconds each: the syncs would cost more than the training). Same number of merges early as
     rounds of ``share_words`` throughout, half as many in all.
     """
     epoch_words = schedule.words_per_epoch
@@ -107,7 +111,8 @@ def rate_scaled_cuts(schedule, epoch, n_shares, share_words):
         done = cuts[-1]
         # alpha_at never goes below min_alpha; 1e-12 guards min_alpha=0
         rate = max(schedule.alpha_at(schedule.position(epoch, done * epoch_words)), 1e-12)
-        step = min(share_words * n_shares / epoch_words * schedule.alpha / rate, LONGEST_ROUND)
+        step = min(max(share_words * n_shares / epoch_words * schedule.alpha / rate,
+                       1 / MAX_ROUNDS), LONGEST_ROUND)
         cuts.append(1.0 if 1.0 - done < 1.5 * step else done + step)
     return np.array(cuts)
 

@@ -220,11 +220,11 @@ class DaskReplicaEngine(_ClusterEngine):
         on worker ``j``."""
         merged = []
         for j, owner in enumerate(self.shares):
-            pieces = [self.client.submit(_tasks.piece, replica, j, workers=[share.worker],
-                                         allow_other_workers=True)
-                      for share, replica in zip(self.shares, self.replicas)]
+            pieces = [replica if k == j else self.client.submit(
+                _tasks.piece, replica, j, workers=[share.worker], allow_other_workers=True)
+                for k, (share, replica) in enumerate(zip(self.shares, self.replicas))]
             merged.append(self.client.submit(
-                _tasks.merge_pieces, pieces, cuts[j], self.merge, self.updates, levels, n,
+                _tasks.merge_pieces, pieces, j, cuts[j], self.merge, self.updates, levels, n,
                 workers=[owner.worker], allow_other_workers=True))
         return merged
 

@@ -12,8 +12,7 @@ import numpy as np
 from .._aggregate import sample_ranges
 from .._corpus import EncodedCorpus, concatenate, encode, read_corpus
 from .._device import resolve_device
-from .._engines import ChunkTally, TrainingTables, engine_class
-from .._engines import replicas
+from .._engines import ChunkTally, TrainingTables, engine_class, replicas
 from .._engines.hogwild import HogwildEngine
 from .._engines.replicas import Merged
 from .._engines.rounds import row_updates
@@ -137,8 +136,11 @@ def piece(replica, block):
     return replica.pieces[block]
 
 
-def merge_pieces(pieces, lo, rule, updates, levels, sync):
-    """One merged block of a sync (:func:`~skw2v._engines.replicas.merge_pieces`)."""
+def merge_pieces(pieces, block, lo, rule, updates, levels, sync):
+    """Merged block ``block`` of a sync (:func:`~skw2v._engines.replicas.merge_pieces`);
+    ``pieces``: the replicas' pieces of it, the owner's own replica as itself (it is on
+    this worker: no task to take its piece out)."""
+    pieces = [p.pieces[block] if isinstance(p, replicas.Replica) else p for p in pieces]
     return replicas.merge_pieces(pieces, lo, rule, updates, levels, sync)
 
 
