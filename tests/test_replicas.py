@@ -41,8 +41,14 @@ from skw2v._vocab import Vocabulary
 
 RULES = ("sum", "mean", "capped", "adaptive")
 V, DIM = 5000, 8   # 5,000 rows: tiers of 1,024, 2,048, 4,096 and all rows with base 1,024
-WIRE = getattr(replicas, "WIRE", np.float32)   # what a sync's pieces and merged blocks are
-EPS = float(np.finfo(WIRE).eps)                 # a WIRE value is within EPS / 2 of its float32
+WIRE = replicas.WIRE   # what a sync's pieces and merged blocks travel as
+# a value on the wire is within EPS / 2 of its float32 (np.uint16 holds bfloat16: 8 bits)
+EPS = 2.0 ** -7 if WIRE == np.uint16 else float(np.finfo(WIRE).eps)
+
+
+def unwire(values):
+    """float64 of pieces or merged changes as they travel."""
+    return replicas.from_wire(values).astype(np.float64)
 
 
 def _trailing_zeros(n):
@@ -131,7 +137,7 @@ def test_merged_pieces_are_each_rows_sum_scaled_by_its_rule_and_level(rule):
     for _ in range(k):
         piece = []
         for _ in range(2):
-            values = rng.randn(n, dim).astype(WIRE)   # as take_pieces gives them
+            values = replicas.to_wire(rng.randn(n, dim).astype(np.float32))  # as take_pieces
             values[rng.rand(n) < 0.4] = 0   # rows this replica did not change
             piece.append(values)
         pieces.append(tuple(piece))
@@ -144,18 +150,17 @@ def test_merged_pieces_are_each_rows_sum_scaled_by_its_rule_and_level(rule):
         touched = np.zeros(n, np.int64)
         expected = np.zeros((n, dim))
         for piece in pieces:
-            touched += np.abs(piece[m]).sum(axis=1) > 0
-            expected += piece[m].astype(np.float64)
+            touched += np.abs(unwire(piece[m])).sum(axis=1) > 0
+            expected += unwire(piece[m])
         assert set(touched) == {0, 1, 2, 3, 4}  # every count of replicas occurs
         step = np.empty(n)
         for i in range(n):
             row = lo + i
             step[i] = next(s for end, s in levels if row < end)
         expected *= _scale(rule, touched, updates[m][lo:lo + n] * step)[:, None]
-        got = merged.values[m]
-        assert got.dtype == WIRE and got.shape == (n, dim)
-        np.testing.assert_allclose(got.astype(np.float64), expected, rtol=max(EPS, 1e-5),
-                                   atol=1e-6)
+        assert merged.values[m].dtype == WIRE and merged.values[m].shape == (n, dim)
+        got = unwire(merged.values[m])
+        np.testing.assert_allclose(got, expected, rtol=max(EPS, 1e-5), atol=1e-6)
         assert (got[touched == 0] == 0).all()
     for piece, old in zip(pieces, before):  # the pieces are not modified
         for p, o in zip(piece, old):
@@ -247,7 +252,7 @@ def _reference(start, deltas, ticks, rule, updates, base=1024):
 def _setup(k, n_rounds, seed, sparse=False, same=False):
     """Starting weights, every replica's delta of every round, the rounds' progress and the
     rows' updates. Weights and deltas are multiples of 1/256 (|delta| <= 8/256): every piece
-    and every sum of pieces is exact in float16 as in float32, so the sum and the mean of
+    and every sum of pieces is exact on the wire as in float32, so the sum and the mean of
     equal pieces have no rounding at all."""
     rng = np.random.RandomState(seed)
     start = tuple((rng.randint(-256, 257, (V, DIM)) / 256).astype(np.float32)
@@ -329,7 +334,7 @@ def test_what_a_piece_loses_to_the_wire_stays_in_the_weights_for_the_next_sync(f
     finals, reps = _drive(start, deltas, np.full(n_rounds, 0.1), "sum",
                           (np.ones(V), np.ones(V)))
     for m in range(2):
-        last = np.concatenate([piece[m] for piece in reps[0].pieces]).astype(np.float64)
+        last = np.concatenate([unwire(piece[m]) for piece in reps[0].pieces])
         trained = start[m] + deltas[0, :, m].astype(np.float64).sum(axis=0)
         for final in finals:
             assert (np.abs(final[m] - trained) <= EPS / 2 * np.abs(last) + 5e-6).all()

@@ -50,13 +50,13 @@ from .base import ChunkTally
 from .rounds import merge_scale, train_on
 
 SYNC_ROWS = 1024    # rows of the most frequent words synced every time (pWord2Vec's 1,024)
-WIRE = np.float16   # what travels in a sync: pieces and merged changes (half the bytes; the
-                    # rounding of a replica's piece stays in its weights and goes with its next)
-TINY = 2.0 ** -14   # float16's smallest normal: smaller changes stay in the replica (converting
-                    # subnormals costs ~20x a normal value) and go when they have added up
-TOUCH = 2.0 ** -8   # a piece of a row counts as a touch if it moves the row by more than this
+WIRE = np.uint16    # what travels in a sync: pieces and merged changes as bfloat16 (float32's
+                    # top half: half the bytes, float32's range, converted by a shift, where
+                    # numpy's float16 costs ~5x the sync's other work); np.float32: unrounded.
+                    # The rounding of a replica's piece stays in its weights and goes with its next
+TOUCH = 2.0 ** -6   # a piece of a row counts as a touch if it moves the row by more than this
                     # times the largest piece of the row: what a replica that left the row
-                    # alone still sends (the float16 rounding of its last piece, 2^-11) is not
+                    # alone still sends (the bfloat16 rounding of its last piece) is not
 LAG = 2             # rounds between giving a sync's pieces and applying its merged change: one
                     # to merge while the next round trains, so no worker waits for a sync
 
@@ -77,7 +77,7 @@ class Merged(NamedTuple):
     """A block of a sync, merged: the change of rows ``lo:hi`` of both matrices."""
 
     lo: int
-    values: tuple      # WIRE (hi - lo, dim) per matrix (float32 in final_rows' result)
+    values: tuple      # (hi - lo, dim) per matrix, on the wire (float32 in final_rows' result)
     sync: int = 0      # the sync it belongs to
 
 
@@ -196,7 +196,7 @@ def apply_merged(replica, merged):
     for block, own in zip(merged, given.pop(merged[0].sync)):
         for w, s, change, mine in zip(replica.weights, replica.synced, block.values, own):
             rows = slice(block.lo, block.lo + len(change))
-            step = change.astype(np.float32) - mine.astype(np.float32)
+            step = from_wire(change) - from_wire(mine)
             s[rows] += step
             w[rows] += step
     return replica._replace(given=tuple(given.items()))
@@ -217,23 +217,32 @@ def give(replica, sync, cuts, wire=WIRE):
     pieces = take_pieces(replica, cuts, wire)
     for (lo, hi), piece in zip(zip(cuts[:-1], cuts[1:]), pieces):
         for s, mine in zip(replica.synced, piece):
-            s[lo:hi] += mine.astype(np.float32)
+            s[lo:hi] += from_wire(mine)
     return replica._replace(pieces=pieces, given=replica.given + ((sync, pieces),))
 
 
 def take_pieces(replica, cuts, wire=WIRE):
     """The replica's change since their last sync of rows ``cuts[j]:cuts[j + 1]`` for every
-    block ``j``, per matrix (copies of dtype ``wire``; float16: changes below :data:`TINY`
-    are left for a later sync)."""
-    return tuple(tuple(_on_wire(w[lo:hi] - s[lo:hi], wire)
+    block ``j``, per matrix (copies, as ``wire``: :func:`to_wire`)."""
+    return tuple(tuple(to_wire(w[lo:hi] - s[lo:hi], wire)
                        for w, s in zip(replica.weights, replica.synced))
                  for lo, hi in zip(cuts[:-1], cuts[1:]))
 
 
-def _on_wire(change, wire):
-    if wire == np.float16:
-        change[np.abs(change) < TINY] = 0
-    return change.astype(wire)
+def to_wire(values, wire=WIRE):
+    """float32 ``values`` as they travel: ``np.uint16`` holds bfloat16 (rounded to nearest,
+    ties to even), ``np.float32`` leaves them as they are."""
+    if wire == np.float32:
+        return values.astype(np.float32, copy=False)
+    bits = np.ascontiguousarray(values, np.float32).view(np.uint32)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def from_wire(values):
+    """float32 of what :func:`to_wire` gave."""
+    if values.dtype == np.float32:
+        return values
+    return (values.astype(np.uint32) << 16).view(np.float32)
 
 
 def merge_pieces(pieces, lo, rule, updates, levels, sync=0):
@@ -265,13 +274,14 @@ def merge_pieces(pieces, lo, rule, updates, levels, sync=0):
     step = steps[np.searchsorted(ends, rows, side="right")]
     merged = []
     for m in range(len(pieces[0])):
-        sizes = np.stack([np.abs(piece[m]).max(axis=1, initial=0) for piece in pieces])
+        values = [from_wire(piece[m]) for piece in pieces]
+        sizes = np.stack([np.abs(v).max(axis=1, initial=0) for v in values])
         touched = (sizes > TOUCH * sizes.max(axis=0)).sum(axis=0)
         scale = merge_scale(rule, touched, updates[m][lo:lo + n] * step).astype(np.float32)
-        total = np.zeros(pieces[0][m].shape, np.float32)
-        for piece in pieces:
-            total += piece[m].astype(np.float32) * scale[:, None]
-        merged.append(total.astype(pieces[0][m].dtype))
+        total = np.zeros(values[0].shape, np.float32)
+        for v in values:
+            total += v * scale[:, None]
+        merged.append(to_wire(total, pieces[0][m].dtype))
     return Merged(int(lo), tuple(merged), sync)
 
 
@@ -280,7 +290,7 @@ def final_rows(replica, block, j):
     which covers every row), after that sync: ``Merged(lo, (syn0 rows, syn1neg rows))``."""
     replica = current(replica)
     hi = block.lo + len(block.values[0])
-    return Merged(block.lo, tuple(s[block.lo:hi] - mine.astype(np.float32) + change
+    return Merged(block.lo, tuple(s[block.lo:hi] - from_wire(mine) + from_wire(change)
                                   for s, mine, change
                                   in zip(replica.synced, replica.pieces[j], block.values)),
                   block.sync)
