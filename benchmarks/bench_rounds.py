@@ -74,21 +74,28 @@ def epoch_bounds(plan, schedule, epoch, share_words):
     return R.plan_rounds(share_words, int(plan))
 
 
-def simulate(vocab, parts, plan, rule, seed, epochs):
-    """Train ``parts`` in rounds, merged by ``rule``; return (syn0, rounds, seconds)."""
+def _start(vocab, seed):
+    """``(tables, updates, rng, syn0)`` as a fit of ``PARAMS`` starts them."""
     from skw2v._engines import TrainingTables
-    from skw2v._engines import rounds as R
+    from skw2v._engines.rounds import row_updates
     from skw2v._sampler import alias_table
-    from skw2v._schedule import Schedule
     from skw2v._vectorizer import init_input_vectors
 
     p = PARAMS
-    tables = TrainingTables(vocab.keep_probs(p["sample"]),
-                            *alias_table(vocab.counts, p["ns_exponent"]))
-    updates = R.row_updates(vocab.counts, vocab.keep_probs(p["sample"]), p["window"],
-                            p["negative"], p["ns_exponent"])
+    keep = vocab.keep_probs(p["sample"])
+    tables = TrainingTables(keep, *alias_table(vocab.counts, p["ns_exponent"]))
+    updates = row_updates(vocab.counts, keep, p["window"], p["negative"], p["ns_exponent"])
     rng = np.random.RandomState(seed)
-    syn0 = init_input_vectors(rng, len(vocab), p["vector_size"])
+    return tables, updates, rng, init_input_vectors(rng, len(vocab), p["vector_size"])
+
+
+def simulate(vocab, parts, plan, rule, seed, epochs):
+    """Train ``parts`` in rounds, merged by ``rule``; return (syn0, rounds, seconds)."""
+    from skw2v._engines import rounds as R
+    from skw2v._schedule import Schedule
+
+    p = PARAMS
+    tables, updates, rng, syn0 = _start(vocab, seed)
     weights = (syn0, np.zeros_like(syn0))
     share_words = np.array([s.n_words for s in parts])
     schedule = Schedule(p["alpha"], p["min_alpha"], int(share_words.sum()), epochs)
@@ -115,20 +122,12 @@ def simulate(vocab, parts, plan, rule, seed, epochs):
 def simulate_replicas(vocab, parts, plan, rule, seed, epochs, base_rows):
     """Replicas synced by tiers (skw2v.dask's "parallel" strategy): (syn0, syncs, seconds,
     bytes each worker sends per epoch, mean rows a sync)."""
-    from skw2v._engines import TrainingTables
     from skw2v._engines import replicas as P
     from skw2v._engines import rounds as R
-    from skw2v._sampler import alias_table
     from skw2v._schedule import Schedule
-    from skw2v._vectorizer import init_input_vectors
 
     p = PARAMS
-    tables = TrainingTables(vocab.keep_probs(p["sample"]),
-                            *alias_table(vocab.counts, p["ns_exponent"]))
-    updates = R.row_updates(vocab.counts, vocab.keep_probs(p["sample"]), p["window"],
-                            p["negative"], p["ns_exponent"])
-    rng = np.random.RandomState(seed)
-    syn0 = init_input_vectors(rng, len(vocab), p["vector_size"])
+    tables, updates, rng, syn0 = _start(vocab, seed)
     k = len(parts)
     reps = [P.start_replica((syn0, np.zeros_like(syn0))) for _ in range(k)]
     share_words = np.array([s.n_words for s in parts])
@@ -158,7 +157,8 @@ def simulate_replicas(vocab, parts, plan, rule, seed, epochs, base_rows):
             lo, hi = bounds[:, r], bounds[:, r + 1]
             sizes = hi - lo
             strides = R.round_strides(sizes)
-            sync = next_sync() if k > 1 and (epoch or r) else (None, None, None)
+            clock.tick(R.share_step(schedule, base, sizes))  # this round's pieces count it
+            sync = next_sync() if k > 1 else (None, None, None)
             apply = pending.pop(0) if len(pending) == P.LAG else []
             reps = [P.train_replica(reps[j], apply, sync[0], sync[1], tables, [part], [0],
                                     int(lo[j]), int(hi[j]), schedule, base, float(strides[j]),
@@ -169,7 +169,6 @@ def simulate_replicas(vocab, parts, plan, rule, seed, epochs, base_rows):
                 merged, nbytes = merge(*sync)
                 pending.append(merged)
                 sent += nbytes
-            clock.tick(R.share_step(schedule, base, sizes))
             base += int(sizes.sum())
     if k > 1:  # the last sync covers every row
         n, cuts, levels = next_sync(final=True)

@@ -197,16 +197,15 @@ def _drive(start, deltas, ticks, rule, updates, base=1024):
 
     pending = []   # merged syncs not yet applied: round r applies sync r - LAG
     for r in range(n_rounds):
-        sync = next_sync() if r else (None, None, None)
+        clock.tick(ticks[r])
+        sync = next_sync()
         apply = pending.pop(0) if len(pending) == LAG else []
         reps = [train_replica(reps[j], apply, sync[0], sync[1], deltas[j][r], [], [], 0, 0,
                               None, 0, 1.0, window=5, negative=5, seed=0, n_threads=1)
                 for j in range(k)]
-        if sync[0] is not None:
-            pending.append(merge(*sync))
-        clock.tick(ticks[r])
+        pending.append(merge(*sync))
     n, cuts, levels = next_sync(final=True)
-    assert n == n_rounds
+    assert n == n_rounds + 1  # a sync every round, and the last
     reps = [close_replica(rep, pending, n, cuts) for rep in reps]
     merged = merge(n, cuts, levels)
     finals = [tuple(np.concatenate([final_rows(rep, block, j).values[m]
@@ -273,7 +272,7 @@ def _check_replicas_agree(finals, reps):
     for other in finals[1:]:   # each replica's synced values: the same final rows
         for a, b in zip(finals[0], other):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
-    n = reps[0].rounds - 1
+    n = reps[0].rounds   # a sync every round; the last given by close_replica
     for rep in reps:           # every sync applied but the last, which final_rows adds
         assert [sync for sync, _ in rep.given] == [n]
 
@@ -432,7 +431,8 @@ def test_two_replicas_trained_on_real_text_learn_what_a_local_fit_learns(lee_doc
         for r in range(n_rounds):
             lo, hi = bounds[:, r], bounds[:, r + 1]
             strides = round_strides(hi - lo)
-            sync = next_sync() if epoch or r else (None, None, None)
+            clock.tick(share_step(schedule, base, hi - lo))
+            sync = next_sync()
             apply = pending.pop(0) if len(pending) == LAG else []
             reps = [train_replica(reps[j], apply, sync[0], sync[1], tables, [part], [0],
                                   int(lo[j]), int(hi[j]), schedule, base, float(strides[j]),
@@ -440,9 +440,7 @@ def test_two_replicas_trained_on_real_text_learn_what_a_local_fit_learns(lee_doc
                                   n_threads=1)
                     for j, part in enumerate(parts)]
             tallies += [rep.tally for rep in reps]
-            if sync[0] is not None:
-                pending.append(merge(*sync))
-            clock.tick(share_step(schedule, base, hi - lo))
+            pending.append(merge(*sync))
             base += int((hi - lo).sum())
         losses.append(sum(t.loss for t in tallies) / sum(t.examples for t in tallies))
         words += sum(t.words for t in tallies)

@@ -20,12 +20,12 @@ K pieces with the merge rule of :mod:`~skw2v._engines.rounds`
 Each worker sends and receives ~2 x (K - 1) / K of the tier: no worker is a
 hub, and the bytes do not grow with V beyond the tiers.
 
-Syncs overlap training, as pWord2Vec's sync thread does: round ``r``'s task
-takes the pieces of sync ``r - 1`` from its replica (:func:`take_pieces`)
-and trains; the owners merge them while round ``r + 1`` trains, and round
-``r + 2`` applies the merged change (:func:`apply_merged`, :data:`LAG`),
-adding the other workers' changes to what its replica trained meanwhile.
-The workers never wait for a sync unless it takes longer than a round.
+Round ``r``'s task applies the merged change of sync ``r - 1``
+(:func:`apply_merged`), trains, and gives its pieces of sync ``r``
+(:func:`give`); the owners merge them and round ``r + 1`` starts from the
+result. The machinery allows a sync to be applied rounds later, merged
+while the next round trains (:data:`LAG`), but stale syncs cost quality
+from 8 workers on, so the default waits for each sync.
 
 Rows outside a sync's tier go on drifting on each replica; the change they
 bring to their next sync is longer, and the adaptive merge is told so: its
@@ -57,8 +57,10 @@ WIRE = np.uint16    # what travels in a sync: pieces and merged changes as bfloa
 TOUCH = 2.0 ** -6   # a piece of a row counts as a touch if it moves the row by more than this
                     # times the largest piece of the row: what a replica that left the row
                     # alone still sends (the bfloat16 rounding of its last piece) is not
-LAG = 2             # rounds between giving a sync's pieces and applying its merged change: one
-                    # to merge while the next round trains, so no worker waits for a sync
+LAG = 1             # a sync's merged change is applied by the round after the one that gave its
+                    # pieces: no round trains on stale weights (measured: applying it a round
+                    # later, to merge while the next round trains, cost 8 workers 3.8 analogy
+                    # points in benchmarks/bench_rounds.py; 2 rounds later, 4.6)
 
 
 class Replica(NamedTuple):
@@ -160,17 +162,17 @@ def train_replica(replica, merged, sync, cuts, tables, parts, part_starts, word_
                   schedule, base, stride, *, window, negative, seed, n_threads):
     """The replica one round later (in place: ``replica`` is consumed).
 
-    Applies ``merged`` (the blocks of an earlier sync; empty: none), takes
-    its pieces of sync number ``sync``, rows cut into blocks at ``cuts``
-    (None: no sync), then trains the share's stream words
-    ``word_lo:word_hi`` as :func:`~skw2v._engines.rounds.train_share` does
-    (same arguments).
+    Applies ``merged`` (the blocks of the last sync; empty: none), trains the
+    share's stream words ``word_lo:word_hi`` as
+    :func:`~skw2v._engines.rounds.train_share` does (same arguments), then
+    takes its pieces of sync number ``sync``, rows cut into blocks at
+    ``cuts`` (None: no sync).
     """
-    replica = give(apply_merged(current(replica), merged), sync, cuts)
+    replica = apply_merged(current(replica), merged)
     tally = train_on(replica.weights, tables, parts, part_starts, word_lo, word_hi, schedule,
                      base, stride, window=window, negative=negative, seed=seed,
                      n_threads=n_threads)
-    return advanced(replica, tally)
+    return give(advanced(replica, tally), sync, cuts)
 
 
 def close_replica(replica, merged, sync, cuts):

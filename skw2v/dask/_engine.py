@@ -161,7 +161,6 @@ class DaskReplicaEngine(_ClusterEngine):
         self.clock = SyncClock(len(syn0), sync_rows)
         self.replicas = [self._start(k, s.worker) for k, s in enumerate(self.shares)]
         self.merged = []     # per sync not yet applied, the futures of its merged blocks
-        self.trained = False
         self.checks = np.zeros(len(self.shares))
 
     def train(self, epoch, doc_lo, doc_hi, schedule, report):
@@ -172,8 +171,8 @@ class DaskReplicaEngine(_ClusterEngine):
         tallies = []
         for r in range(bounds.shape[1] - 1):
             lo, hi = bounds[:, r], bounds[:, r + 1]
-            tallies.append(self._round(lo, hi, schedule, base))
-            self.clock.tick(share_step(schedule, base, hi - lo))
+            self.clock.tick(share_step(schedule, base, hi - lo))  # the sync of this round's
+            tallies.append(self._round(lo, hi, schedule, base))   # pieces counts its progress
             base += int((hi - lo).sum())
         for round_tallies in tallies:  # in order: the loss sums are the same every run
             for tally in self.client.gather(round_tallies):
@@ -189,10 +188,10 @@ class DaskReplicaEngine(_ClusterEngine):
     def _round(self, lo, hi, schedule, base):
         """Submit one round on every replica; return the futures of its tallies.
 
-        Round r gives its pieces of sync r - 1 and trains; the sync is merged
-        while round r + 1 trains and applied by round r + 2 (``LAG``).
+        Round r applies sync r - ``LAG`` (if merged by then), trains and gives
+        its pieces of sync r, which its owners then merge.
         """
-        sync = self._next_sync() if self.trained and len(self.shares) > 1 else (None, None, None)
+        sync = self._next_sync() if len(self.shares) > 1 else (None, None, None)
         apply = self.merged.pop(0) if len(self.merged) == LAG else []
         strides = round_strides(hi - lo)
         seeds = self.random_state.randint(2**32, size=len(self.shares), dtype=np.uint64)
@@ -204,7 +203,6 @@ class DaskReplicaEngine(_ClusterEngine):
                 seed=int(seeds[k]), n_jobs=self.n_jobs, workers=[share.worker],
                 allow_other_workers=True)
             for k, (share, replica) in enumerate(zip(self.shares, self.replicas))]
-        self.trained = True
         if sync[0] is not None:
             self.merged.append(self._merge(*sync))
         return self.client.map(_tasks.replica_tally, self.replicas)

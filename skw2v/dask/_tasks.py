@@ -104,26 +104,10 @@ def draw_replica(n_words, dim, seed, share, sync=True):
 
 def train_replica(replica, merged, sync, cuts, tables, parts, part_starts, word_lo, word_hi,
                   schedule, base, stride, *, n_jobs, **options):
-    """:func:`~skw2v._engines.replicas.train_replica` with the worker's threads (``n_jobs``).
-
-    The task leaves the worker's pool of task threads first (``secede``): the
-    worker then runs the syncs (pieces, merges) while it trains, even with one
-    thread, so that they are ready when the round after next needs them.
-    """
-    threads = worker_threads(n_jobs)
-    _leave_pool()
+    """:func:`~skw2v._engines.replicas.train_replica` with the worker's threads (``n_jobs``)."""
     return replicas.train_replica(replica, merged, sync, cuts, tables, parts, part_starts,
-                                  word_lo, word_hi, schedule, base, stride, n_threads=threads,
-                                  **options)
-
-
-def _leave_pool():
-    try:
-        from distributed import secede
-
-        secede()
-    except (ImportError, ValueError):  # not on a worker: nothing to leave
-        pass
+                                  word_lo, word_hi, schedule, base, stride,
+                                  n_threads=worker_threads(n_jobs), **options)
 
 
 def close_replica(replica, merged, sync, cuts):
