@@ -47,9 +47,8 @@ The model (pure functions below, ``inputs`` dict -> prediction):
   transfer slots; T_sched = (K^2 + 2K) tasks a round x scheduler CPU a task;
   cpu_serial = H d (give + apply) (in the train task); cpu_merge = H/K d (m0 + m1 K);
   cpu_tasks = (K + 2) tasks a worker a round x worker CPU a task;
-  P(H) = max( max(T_train, T_x, T_sched) + hop_same + cpu_serial + cpu_merge + cpu_tasks,
-             (T_train + cpu_serial + 3 hop_alt + T_x + cpu_merge) / 2 )
-  (the second term: LAG = 2, a sync must be merged and back by the round after next);
+  P(H) = max(T_train, T_sched) + T_x + 2 hop_alt + cpu_serial + cpu_merge + cpu_tasks
+  (each round waits for its sync, replicas.LAG = 1; the scheduler works while they train);
   words/s = K x R x T_train / E[P], E over the tiers; sync share = 1 - T_train / E[P].
 * "single": R(d, C) if the encoded corpus (4 bytes a token) reaches the trainer
   fast enough, 4 R <= eta x line rate; else eta x line rate / 4 (one epoch).
@@ -219,17 +218,19 @@ def round_seconds(inputs, machines, cores, link_gbe, rows, dim, min_round=MIN_RO
         ``K^2 + 2K`` tasks a round: K trains, K (K - 1) piece getters (an owner reads its
         own piece in its merge), K merges, K tallies), ``cpu`` (serial + merge + the
         workers' task overhead, ``K + 2`` tasks each),
-        ``lag`` (the LAG = 2 bound) and ``round`` (P).
+        ``lag`` (0: each round waits for its sync) and ``round`` (P).
     """
     t_train = max(min_round, auto_round_words(machines) / machine_words_per_s(inputs, dim, cores))
     t_x = sync_transfer_seconds(inputs, machines, link_gbe, rows, dim)
     t_sched = (machines * machines + 2 * machines) * inputs["task_s"]
     serial, merge = sync_cpu_seconds(inputs, machines, rows, dim, cores)
     tasks = (machines + 2) * inputs.get("task_worker_s", 0.0)
-    steady = max(t_train, t_x, t_sched) + inputs["hop_same_s"] + serial + merge + tasks
-    lag = (t_train + serial + 3 * inputs["hop_alt_s"] + t_x + merge) / 2
+    # a round waits for its sync (replicas.LAG = 1): training, then the pieces' hop and
+    # transfer, the merge, the merged blocks' hop back; the scheduler's work for the round
+    # overlaps the training
+    steady = (max(t_train, t_sched) + t_x + 2 * inputs["hop_alt_s"] + serial + merge + tasks)
     return {"train": t_train, "transfer": t_x, "sched": t_sched,
-            "cpu": serial + merge + tasks, "lag": lag, "round": max(steady, lag)}
+            "cpu": serial + merge + tasks, "lag": 0.0, "round": steady}
 
 
 def predict_parallel(inputs, machines, cores, link_gbe, n_words, dim,
@@ -796,9 +797,9 @@ def report(inputs, preds, seconds):
                    "(w bytes a value): T_train = max(min_round, auto_round_words(K)/R); T_x = "
                    "4 w (K-1)/K H d / (eta x line) + 2 (K-1) (hop_across - hop_same) / slots; "
                    "T_sched = (K^2+2K) x scheduler CPU a task; cpu = H d (give + apply) + H/K d "
-                   "(m0 + m1 K) + (K+3) x worker CPU a task; P = max(max(T_train, T_x, T_sched) "
-                   "+ hop_same + cpu, (T_train + H d (give + apply) + 3 hop_across + T_x + H/K d "
-                   "(m0 + m1 K))/2); words/s = K R T_train / E[P] over the tiers of sync_rows; "
+                   "(m0 + m1 K) + (K+2) x worker CPU a task; P = max(T_train, T_sched) + T_x + "
+                   "2 hop_across + cpu (each round waits for its sync); "
+                   "words/s = K R T_train / E[P] over the tiers of sync_rows; "
                    "sync share = 1 - T_train/E[P]. Single: min(R, eta x line / 4)."), ""]
     lines += notes(inputs) + [""]
     for min_round in (MIN_ROUND_SECONDS, MIN_ROUND_ALT, MIN_ROUND_LONG):
