@@ -270,7 +270,7 @@ def test_the_round_trainer_on_a_cluster_leaves_locked_rows_alone(client, lee):
     """Host starting weights (start="host", e.g. pretrained rows), a third of the words
     locked, one epoch in rounds on two workers: the locked rows keep their bits."""
     from skw2v._engines.rounds import row_updates
-    from skw2v.dask._engine import ClusterCorpus, DaskRoundEngine
+    from skw2v.dask._engine import ClusterCorpus, DaskReplicaEngine
 
     corpus, tables, locked = lee
     frozen = locked.astype(bool)
@@ -287,13 +287,14 @@ def test_the_round_trainer_on_a_cluster_leaves_locked_rows_alone(client, lee):
     updates = row_updates(counts, tables.keep_prob, 5, 5, 0.75)
     syn0, syn1neg = start_weights(len(locked), locked)
     start = syn0.copy()
-    engine = DaskRoundEngine(cluster_corpus, client.submit(lambda t: t, tables._replace(
+    engine = DaskReplicaEngine(cluster_corpus, client.submit(lambda t: t, tables._replace(
                                  locked=locked)), syn0, syn1neg, window=5, negative=5,
                              random_state=np.random.RandomState(0), client=client,
                              words_per_round=5000, merge="adaptive",
                              updates=client.submit(lambda u: u, updates), n_jobs=1,
                              start="host")
-    assert same_bits(engine.weights_future.result()[0], start)  # it starts from the host's
+    for replica in engine.replicas:  # every replica starts from the host's weights
+        assert same_bits(replica.result().weights[0], start)
     history = run_epochs(engine, Schedule(0.025, 1e-4, corpus.n_words, 1))
     assert np.isfinite(history[-1].loss)
     assert same_bits(syn0[frozen], start[frozen])

@@ -199,8 +199,8 @@ def apply_merged(replica, merged):
         for w, s, change, mine in zip(replica.weights, replica.synced, block.values, own):
             rows = slice(block.lo, block.lo + len(change))
             step = from_wire(change) - from_wire(mine)
-            s[rows] += step
-            w[rows] += step
+            _add(s[rows], step)
+            _add(w[rows], step)
     return replica._replace(given=tuple(given.items()))
 
 
@@ -219,7 +219,7 @@ def give(replica, sync, cuts, wire=WIRE):
     pieces = take_pieces(replica, cuts, wire)
     for (lo, hi), piece in zip(zip(cuts[:-1], cuts[1:]), pieces):
         for s, mine in zip(replica.synced, piece):
-            s[lo:hi] += from_wire(mine)
+            _add(s[lo:hi], from_wire(mine))
     return replica._replace(pieces=pieces, given=replica.given + ((sync, pieces),))
 
 
@@ -229,6 +229,13 @@ def take_pieces(replica, cuts, wire=WIRE):
     return tuple(tuple(to_wire(w[lo:hi] - s[lo:hi], wire)
                        for w, s in zip(replica.weights, replica.synced))
                  for lo, hi in zip(cuts[:-1], cuts[1:]))
+
+
+def _add(target, change):
+    """``target += change`` (in place) where ``change`` is not zero: rows no replica changed
+    (locked rows, say) keep their bits, -0.0 included."""
+    np.add(target, change, out=target, where=change != 0)
+    return target
 
 
 def to_wire(values, wire=WIRE):
@@ -292,10 +299,11 @@ def final_rows(replica, block, j):
     which covers every row), after that sync: ``Merged(lo, (syn0 rows, syn1neg rows))``."""
     replica = current(replica)
     hi = block.lo + len(block.values[0])
-    return Merged(block.lo, tuple(s[block.lo:hi] - from_wire(mine) + from_wire(change)
-                                  for s, mine, change
-                                  in zip(replica.synced, replica.pieces[j], block.values)),
-                  block.sync)
+    rows = []
+    for s, mine, change in zip(replica.synced, replica.pieces[j], block.values):
+        out = s[block.lo:hi].copy()
+        rows.append(_add(out, from_wire(change) - from_wire(mine)))
+    return Merged(block.lo, tuple(rows), block.sync)
 
 
 def checksum(replica):

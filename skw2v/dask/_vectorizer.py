@@ -5,7 +5,8 @@ ids and its lexicon (_tasks.read_partition), lexicons merged in corpus order
 -> vocabulary -> partitions dealt into one share per worker by their sizes
 (plan_shares) -> pass 2 on the workers: each partition encoded on its share's
 worker (_tasks.encode_partition) and kept there -> rounds of per-worker hogwild
-shares, merged on the cluster (_engine.DaskRoundEngine, driven by the local
+shares on replicas synced by tiers (_engine.DaskReplicaEngine), or on one worker
+(_engine.DaskSingleEngine), driven by the local
 run_epochs) -> the local estimator's fitted state.
 """
 
@@ -235,7 +236,7 @@ lock_init_vectors
                           locked):
         """Rounds on the workers until the host ``syn0``/``syn1neg`` hold the result.
 
-        ``start``: DaskRoundEngine's; ``locked``: the rows of ``syn0`` to leave as they are.
+        ``start``: the engines'; ``locked``: the rows of ``syn0`` to leave as they are.
         """
         tables = held(client.submit(_tasks.training_tables, vocab_f, self.sample,
                                     self.ns_exponent, locked))
