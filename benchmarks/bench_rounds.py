@@ -74,6 +74,20 @@ def epoch_bounds(plan, schedule, epoch, share_words):
     return R.plan_rounds(share_words, int(plan))
 
 
+def rounds_of(plan, schedule, share_words):
+    """Every round of the fit: ``(base, lo, hi, strides)``, the global position where it
+    starts, every share's first and last stream word and its stride."""
+    from skw2v._engines.rounds import round_strides
+
+    for epoch in range(schedule.epochs):
+        base = schedule.position(epoch, 0)
+        bounds = epoch_bounds(plan, schedule, epoch, share_words)
+        for r in range(bounds.shape[1] - 1):
+            lo, hi = bounds[:, r], bounds[:, r + 1]
+            yield base, lo, hi, round_strides(hi - lo)
+            base += int((hi - lo).sum())
+
+
 def _start(vocab, seed):
     """``(tables, updates, rng, syn0)`` as a fit of ``PARAMS`` starts them."""
     from skw2v._engines import TrainingTables
@@ -100,22 +114,16 @@ def simulate(vocab, parts, plan, rule, seed, epochs):
     share_words = np.array([s.n_words for s in parts])
     schedule = Schedule(p["alpha"], p["min_alpha"], int(share_words.sum()), epochs)
     n_rounds, start = 0, time.perf_counter()
-    for epoch in range(epochs):
-        base = schedule.position(epoch, 0)
-        bounds = epoch_bounds(plan, schedule, epoch, share_words)
-        for r in range(bounds.shape[1] - 1):
-            lo, hi = bounds[:, r], bounds[:, r + 1]
-            sizes = hi - lo
-            strides = R.round_strides(sizes)
-            deltas = [R.train_share(weights, tables, [part], [0], int(lo[k]), int(hi[k]),
-                                    schedule, base, float(strides[k]), window=p["window"],
-                                    negative=p["negative"], seed=int(rng.randint(2**31)),
-                                    n_threads=1)
-                      for k, part in enumerate(parts) if sizes[k] > 0]
-            step = R.share_step(schedule, base, sizes)
-            weights = R.merge_deltas(weights, deltas, rule, tuple(u * step for u in updates))
-            base += int(sizes.sum())
-        n_rounds += bounds.shape[1] - 1
+    for base, lo, hi, strides in rounds_of(plan, schedule, share_words):
+        sizes = hi - lo
+        deltas = [R.train_share(weights, tables, [part], [0], int(lo[k]), int(hi[k]),
+                                schedule, base, float(strides[k]), window=p["window"],
+                                negative=p["negative"], seed=int(rng.randint(2**31)),
+                                n_threads=1)
+                  for k, part in enumerate(parts) if sizes[k] > 0]
+        step = R.share_step(schedule, base, sizes)
+        weights = R.merge_deltas(weights, deltas, rule, tuple(u * step for u in updates))
+        n_rounds += 1
     return weights[0], n_rounds, time.perf_counter() - start
 
 
@@ -150,26 +158,19 @@ def simulate_replicas(vocab, parts, plan, rule, seed, epochs, base_rows):
 
     pending = []    # merged syncs not yet applied: round r applies sync r - LAG
 
-    for epoch in range(epochs):
-        base = schedule.position(epoch, 0)
-        bounds = epoch_bounds(plan, schedule, epoch, share_words)
-        for r in range(bounds.shape[1] - 1):
-            lo, hi = bounds[:, r], bounds[:, r + 1]
-            sizes = hi - lo
-            strides = R.round_strides(sizes)
-            clock.tick(R.share_step(schedule, base, sizes))  # this round's pieces count it
-            sync = next_sync() if k > 1 else (None, None, None)
-            apply = pending.pop(0) if len(pending) == P.LAG else []
-            reps = [P.train_replica(reps[j], apply, sync[0], sync[1], tables, [part], [0],
-                                    int(lo[j]), int(hi[j]), schedule, base, float(strides[j]),
-                                    window=p["window"], negative=p["negative"],
-                                    seed=int(rng.randint(2**31)), n_threads=1)
-                    for j, part in enumerate(parts)]
-            if sync[0] is not None:
-                merged, nbytes = merge(*sync)
-                pending.append(merged)
-                sent += nbytes
-            base += int(sizes.sum())
+    for base, lo, hi, strides in rounds_of(plan, schedule, share_words):
+        clock.tick(R.share_step(schedule, base, hi - lo))  # this round's pieces count it
+        sync = next_sync() if k > 1 else (None, None, None)
+        apply = pending.pop(0) if len(pending) == P.LAG else []
+        reps = [P.train_replica(reps[j], apply, sync[0], sync[1], tables, [part], [0],
+                                int(lo[j]), int(hi[j]), schedule, base, float(strides[j]),
+                                window=p["window"], negative=p["negative"],
+                                seed=int(rng.randint(2**31)), n_threads=1)
+                for j, part in enumerate(parts)]
+        if sync[0] is not None:
+            merged, nbytes = merge(*sync)
+            pending.append(merged)
+            sent += nbytes
     if k > 1:  # the last sync covers every row
         n, cuts, levels = next_sync(final=True)
         reps = [P.close_replica(r, pending, n, cuts) for r in reps]

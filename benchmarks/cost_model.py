@@ -218,7 +218,7 @@ def round_seconds(inputs, machines, cores, link_gbe, rows, dim, min_round=MIN_RO
         ``K^2 + 2K`` tasks a round: K trains, K (K - 1) piece getters (an owner reads its
         own piece in its merge), K merges, K tallies), ``cpu`` (serial + merge + the
         workers' task overhead, ``K + 2`` tasks each),
-        ``lag`` (0: each round waits for its sync) and ``round`` (P).
+        and ``round`` (P: each round waits for its sync).
     """
     t_train = max(min_round, auto_round_words(machines) / machine_words_per_s(inputs, dim, cores))
     t_x = sync_transfer_seconds(inputs, machines, link_gbe, rows, dim)
@@ -230,7 +230,7 @@ def round_seconds(inputs, machines, cores, link_gbe, rows, dim, min_round=MIN_RO
     # overlaps the training
     steady = (max(t_train, t_sched) + t_x + 2 * inputs["hop_alt_s"] + serial + merge + tasks)
     return {"train": t_train, "transfer": t_x, "sched": t_sched,
-            "cpu": serial + merge + tasks, "lag": 0.0, "round": steady}
+            "cpu": serial + merge + tasks, "round": steady}
 
 
 def predict_parallel(inputs, machines, cores, link_gbe, n_words, dim,

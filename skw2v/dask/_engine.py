@@ -86,6 +86,9 @@ class _ClusterEngine(Engine):
         self.start = start
         self.seed = int(random_state.randint(2**32, dtype=np.uint64))
         self.checks = np.zeros(1)
+        # "host": the starting weights, sent once as a task's arguments (recomputable)
+        self.given = (client.submit(_tasks.given_weights, syn0.copy(), syn1neg.copy(),
+                                    pure=False) if start == "host" else None)
 
     @property
     def n_docs(self):
@@ -99,10 +102,7 @@ class _ClusterEngine(Engine):
         if self.start == "draw":
             return self.client.submit(_tasks.draw_replica, *self.syn0.shape, self.seed, share,
                                       sync, **pin)
-        if not hasattr(self, "_given"):
-            self._given = self.client.submit(_tasks.given_weights, self.syn0.copy(),
-                                             self.syn1neg.copy(), pure=False)
-        return self.client.submit(_tasks.start_replica, self._given, share, sync, **pin)
+        return self.client.submit(_tasks.start_replica, self.given, share, sync, **pin)
 
     def _check_whole_epoch(self, doc_lo, doc_hi):
         if (doc_lo, doc_hi) != (0, self.n_docs):
@@ -228,7 +228,8 @@ class DaskReplicaEngine(_ClusterEngine):
 
     def futures(self):
         """What the engine holds on the cluster (to release when the fit ends)."""
-        return list(self.replicas) + [f for blocks in self.merged for f in blocks]
+        return ([f for f in [self.given] if f is not None] + list(self.replicas)
+                + [f for blocks in self.merged for f in blocks])
 
     def finalize(self):
         """The host matrices: the last sync, over every row, each block from its owner."""
@@ -286,7 +287,7 @@ class DaskSingleEngine(_ClusterEngine):
 
     def futures(self):
         """What the engine holds on the cluster (to release when the fit ends)."""
-        return [self.joined, self.state]
+        return [f for f in [self.given, self.joined, self.state] if f is not None]
 
     def finalize(self):
         """The host matrices: the trainer's weights."""
