@@ -2,9 +2,11 @@
 
 Reading and writing the word2vec C tool's formats is in :mod:`skw2v._word2vec_format`;
 :meth:`KeyedVectors.save_word2vec_format` and :meth:`KeyedVectors.load_word2vec_format`
-are its public face.
+are its public face. The Embedding Projector's files are written by :mod:`skw2v._projector`
+(:meth:`KeyedVectors.save_projector`).
 """
 
+import os
 import threading
 import warnings
 from collections.abc import Iterable
@@ -17,6 +19,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from ._projector import write_projector
 from ._vocab import check_unique
 from ._word2vec_format import read_word2vec, write_word2vec
 
@@ -38,6 +41,7 @@ _ARGUMENTS = {
     "similar_by_vector": _SEARCH,
     "most_similar_batch": {**_SEARCH, "topn": [_AT_LEAST_ONE]},
     "save_word2vec_format": {"binary": ["boolean"], "write_header": ["boolean"]},
+    "save_projector": {"limit": [None, _AT_LEAST_ONE]},
     "load_word2vec_format": {"binary": ["boolean"], "no_header": ["boolean"],
                              "limit": [None, Interval(Integral, 0, None, closed="left")]},
 }
@@ -642,6 +646,87 @@ class KeyedVectors:
         """
         _check_arguments("save_word2vec_format", binary=binary, write_header=write_header)
         write_word2vec(path, self.index_to_key, self._vectors, binary, write_header)
+
+    def save_projector(self, directory, limit=None):
+        """Write the files of the TensorBoard Embedding Projector into `directory`.
+
+        Open them at https://projector.tensorflow.org ("Load": ``tensors.tsv``, then
+        ``metadata.tsv``) or with ``tensorboard --logdir directory``. The files:
+
+        - ``tensors.tsv``: one vector per line, tab-separated values, no header. Each
+          float32 value is written with 9 significant digits, the fewest that read back as
+          exactly that float32.
+        - ``metadata.tsv``: the header ``word<TAB>count``, then the word and its corpus
+          count of each vector, in the same order; the count is left empty when
+          :attr:`counts` is None (vectors read from a word2vec file, for instance).
+          UTF-8, undecodable bytes of a word written back as they were read
+          (``errors="surrogateescape"``, as :meth:`save_word2vec_format`); a
+          ``UnicodeWarning`` then says that the file is not valid UTF-8 (the web
+          projector shows such bytes as replacement characters, TensorBoard refuses
+          the file).
+        - ``config.json``: the projector config (``tensorName`` ``"word vectors"``,
+          ``tensorShape``, ``tensorPath``, ``metadataPath``), the JSON that
+          ``projector.tensorflow.org/?config=URL`` loads once the paths are URLs.
+        - ``projector_config.pbtxt``: the same config for TensorBoard's projector plugin.
+
+        Parameters
+        ----------
+        directory : str or os.PathLike
+            Where to write; created, with its parents, if missing. Files of the same names
+            already there are replaced, other files are left alone. The four files are
+            written under temporary names and renamed once all are complete, so a failure
+            leaves the old files (if any) and no partial ones.
+        limit : int >= 1, default=None
+            Write only the first `limit` words (the most frequent, for a fitted model);
+            None, or a `limit` above the vocabulary size, writes all. The web projector
+            stays responsive with some tens of thousands of points; a larger vocabulary is
+            best cut down with `limit`.
+
+        Raises
+        ------
+        ValueError
+            If there are no vectors, if a written word holds a tab, newline or carriage
+            return (the projector splits lines and columns there and has no quoting) or
+            surrogates that no bytes decode to, if a word is blank (empty or white space)
+            while :attr:`counts` is None (its line would be blank, and the projector skips
+            blank lines), if a written vector holds NaN or infinity, or if the vectors
+            have fewer than 2 dimensions. The error names the word, and nothing is
+            written.
+        ValueError, TypeError
+            If `limit` or `directory` is of the wrong type or range (scikit-learn's
+            ``InvalidParameterError``, both a ValueError and a TypeError).
+        OSError
+            If `directory` exists and is not a directory, or cannot be written.
+
+        See Also
+        --------
+        save_word2vec_format : The vectors in the word2vec C tool's formats.
+
+        Examples
+        --------
+        >>> import numpy as np, os, tempfile
+        >>> kv = KeyedVectors(["cat", "dog"], np.array([[0.5, -1.0], [0.25, 2.0]]),
+        ...                   counts=[7, 3])
+        >>> out = os.path.join(tempfile.mkdtemp(), "projector")
+        >>> kv.save_projector(out)
+        >>> sorted(os.listdir(out))
+        ['config.json', 'metadata.tsv', 'projector_config.pbtxt', 'tensors.tsv']
+        >>> open(os.path.join(out, "tensors.tsv")).read()
+        '0.5\\t-1\\n0.25\\t2\\n'
+        >>> open(os.path.join(out, "metadata.tsv")).read()
+        'word\\tcount\\ncat\\t7\\ndog\\t3\\n'
+        """
+        _check_arguments("save_projector", limit=limit)
+        if isinstance(limit, bool):  # an Integral to Python, but surely a mistake here
+            raise _invalid("save_projector", "limit", "None or an int >= 1", repr(limit))
+        if not isinstance(directory, (str, os.PathLike)):
+            raise _invalid("save_projector", "directory", "a str or os.PathLike",
+                           f"{directory!r} ({type(directory).__name__})")
+        if not len(self):
+            raise ValueError("there are no vectors to write: these KeyedVectors are empty")
+        n_rows = len(self) if limit is None else min(int(limit), len(self))
+        counts = None if self.counts is None else self.counts[:n_rows]
+        write_projector(directory, self.index_to_key[:n_rows], self._vectors[:n_rows], counts)
 
     @classmethod
     def load_word2vec_format(

@@ -10,6 +10,7 @@ Examples
     skw2v analogy model.skw2v man king woman
     skw2v evaluate model.skw2v --analogies questions-words.txt --pairs wordsim353.tsv
     skw2v export model.skw2v vectors.bin --binary
+    skw2v export model.skw2v projector/ --format projector --limit 10000
     skw2v demo
     skw2v info
 
@@ -36,6 +37,8 @@ __all__ = ["main"]
 
 PROG = "skw2v"
 _FORMATS = ("skw2v", "word2vec-text", "word2vec-binary")
+# `export --format projector`: the files of the TensorBoard Embedding Projector, from a model
+PROJECTOR = "projector"
 # the relations of skw2v.datasets.make_analogy_corpus, in the order of its analogies
 _DEMO_RELATIONS = ("country-capital", "male-female", "singular-plural",
                    "adjective-comparative", "verb-past")
@@ -195,11 +198,11 @@ def _add_train(sub):
     p.set_defaults(func=cmd_train)
 
 
-def _add_model_args(p, what="MODEL"):
+def _add_model_args(p, what="MODEL", formats=_FORMATS, format_help="format of MODEL"):
     p.add_argument("model", metavar=what, help="model saved by 'skw2v train' (or a word2vec "
                                                "file with --format)")
-    p.add_argument("--format", choices=_FORMATS, default="skw2v",
-                   help="format of MODEL (default: %(default)s)")
+    p.add_argument("--format", choices=formats, default="skw2v",
+                   help=f"{format_help} (default: %(default)s)")
 
 
 def _add_similar(sub):
@@ -243,14 +246,24 @@ def _add_evaluate(sub):
 
 
 def _add_export(sub):
-    p = sub.add_parser("export", help="write the vectors in word2vec text or binary format",
+    p = sub.add_parser("export", help="write the vectors in word2vec format or for the "
+                                      "Embedding Projector",
                        description="Write the word vectors in the format of the original C "
-                                   "word2vec tool (readable by gensim, fastText tools, ...). "
-                                   "A .gz/.bz2/.xz/.lzma suffix on OUT compresses.")
-    _add_model_args(p)
-    p.add_argument("out", metavar="OUT", help="output file")
+                                   "word2vec tool (readable by gensim, fastText tools, ...); "
+                                   "a .gz/.bz2/.xz/.lzma suffix on OUT compresses. With "
+                                   "--format projector, write the files of the TensorBoard "
+                                   "Embedding Projector (tensors.tsv, metadata.tsv, "
+                                   "config.json, projector_config.pbtxt) into the directory "
+                                   "OUT instead.")
+    _add_model_args(p, formats=_FORMATS + (PROJECTOR,),
+                    format_help="format of MODEL; 'projector' reads a skw2v model and writes "
+                                "Embedding Projector files")
+    p.add_argument("out", metavar="OUT", help="output file (a directory for --format "
+                                              "projector; created if missing)")
     p.add_argument("--binary", action="store_true", help="binary instead of text format")
-    p.set_defaults(func=cmd_export)
+    p.add_argument("--limit", type=_positive_int, metavar="N",
+                   help="--format projector: only the N most frequent words (default: all)")
+    p.set_defaults(func=cmd_export, usage_error=p.error)
 
 
 def _add_demo(sub):
@@ -402,6 +415,10 @@ def _print_pairs_table(rows):
 
 
 def cmd_export(args):
+    if args.format == PROJECTOR:
+        return _export_projector(args)
+    if args.limit is not None:
+        args.usage_error("--limit applies to --format projector only")
     kv = _load_vectors(args.model, args.format)
     out_dir = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(out_dir):
@@ -410,6 +427,27 @@ def cmd_export(args):
     kind = "binary" if args.binary else "text"
     print(f"wrote {len(kv):,} vectors x {kv.vector_size} dims ({kind} word2vec format) "
           f"to {args.out}")
+    return 0
+
+
+def _export_projector(args):
+    if args.binary:
+        args.usage_error("--binary applies to word2vec files, not to --format projector")
+    parent = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(parent):
+        raise CLIError(f"output directory does not exist: {parent}")
+    _check_file(args.model, "model")
+    try:
+        kv = load(args.model).wv_
+    except ValueError as exc:
+        raise CLIError(f"{exc} (--format projector reads a skw2v model; for a word2vec file, "
+                       "call KeyedVectors.load_word2vec_format(...).save_projector(...) in "
+                       "Python)") from None
+    kv.save_projector(args.out, limit=args.limit)
+    n_rows = len(kv) if args.limit is None else min(args.limit, len(kv))
+    print(f"wrote {n_rows:,} of {len(kv):,} vectors x {kv.vector_size} dims (Embedding "
+          f"Projector: tensors.tsv, metadata.tsv, config.json, projector_config.pbtxt) to "
+          f"{args.out}")
     return 0
 
 
