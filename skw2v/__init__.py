@@ -5,6 +5,7 @@ from ._corpus import LineCorpus
 from ._embedding import EmbeddingVectorizer
 from ._evaluate import evaluate_word_analogies, evaluate_word_pairs
 from ._keyedvectors import KeyedVectors
+from ._phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 from ._sampler import UnigramSampler
 from ._show_versions import show_versions
 from ._vectorizer import CBOWVectorizer, load
@@ -13,9 +14,11 @@ from ._vocab import Vocabulary
 
 __all__ = [
     "CBOWVectorizer",
+    "ENGLISH_CONNECTOR_WORDS",
     "EmbeddingVectorizer",
     "KeyedVectors",
     "LineCorpus",
+    "Phrases",
     "UnigramSampler",
     "Vocabulary",
     "evaluate_word_analogies",

@@ -112,20 +112,23 @@ def _grown(array, size):
 
 def _utf8(tokens):
     """``(bytes, int64 end offsets)`` of a list of str, without a Python object per token
-    for ASCII text. Raises TypeError when an item is not a str, :class:`UnstorableWord`
-    when one cannot be held as bytes."""
-    joined = "".join(tokens)
-    if joined.isascii():
-        data = joined.encode("ascii")
-        lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
-    else:
+    (the tokens are joined at NUL, which UTF-8 writes only for U+0000). Raises TypeError when
+    an item is not a str, :class:`UnstorableWord` when one cannot be held as bytes."""
+    joined = "\0".join(tokens)
+    if tokens:
         try:  # strict: no surrogate, so every token round-trips
-            parts = [t.encode(ENCODING) for t in tokens]
+            data = np.frombuffer(joined.encode(ENCODING), np.uint8)
         except UnicodeEncodeError:
-            parts = [check_word(t, i) for i, t in enumerate(tokens)]
-        data = b"".join(parts)
-        lengths = np.fromiter(map(len, parts), np.int64, len(parts))
-    return np.frombuffer(data, np.uint8), np.cumsum(lengths)
+            data = None
+        if data is not None:
+            at = np.flatnonzero(data == 0)
+            if len(at) == len(tokens) - 1:  # no token holds a NUL of its own
+                ends = np.append(at, len(data)) - np.arange(len(tokens))
+                return data[data != 0], ends
+    parts = [check_word(t, i) if not t.isascii() else t.encode("ascii")
+             for i, t in enumerate(tokens)]
+    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+    return np.frombuffer(b"".join(parts), np.uint8), np.cumsum(lengths)
 
 
 class Lexicon:
@@ -235,9 +238,15 @@ class WordList(Sequence):
         return self.blob[lo:hi].tobytes().decode(ENCODING, ERRORS)
 
     def __iter__(self):
+        return iter(self.tolist())
+
+    def tolist(self):
+        """Every word, as a list of str (decoded at once when the words are ASCII)."""
         bounds = self.bounds.tolist()
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            yield self._decode(lo, hi)
+        if not (self.blob >= 0x80).any():
+            text = self.blob.tobytes().decode("ascii")
+            return [text[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+        return [self._decode(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
     def __eq__(self, other):
         if isinstance(other, WordList):

@@ -45,7 +45,14 @@ are numeric arrays, and the JSON; loading then checks every dtype and shape agai
 vocabulary and ``vector_size``, that the vectors are finite and the counts non-negative,
 and the parameters against the estimator's constraints. Anything wrong raises
 ``ValueError`` starting with ``"not a skw2v model file"``. Files of skw2v 0.1 have the same
-layout (``sif_component`` was written only for ``agg="sif"``). Saving writes a temporary file in the target
+layout (``sif_component`` was written only for ``agg="sif"``).
+
+A :class:`~skw2v.Phrases` file has the same container, header and ``params``, with
+``estimator`` ``"Phrases"``; instead of the members above it holds, for every pass ``p``,
+the members ``pass{p}_`` + :data:`PHRASES_PASS_MEMBERS` (the pass's words and connector-word
+sequences as UTF-8 blobs and int64 bounds, int64 counts, uint8 connector flags, the
+candidates' int64 keys and counts), and its metadata has ``passes`` (per pass:
+``n_tokens``, ``min_reduce``) and ``corpus_total_words``. Saving writes a temporary file in the target
 directory and renames it into place, so a failed save never leaves a partial file.
 """
 
@@ -61,7 +68,7 @@ from ._random import rng_from_state, rng_to_state
 from ._version import __version__
 from ._words import json_utf8
 
-__all__ = ["invalid_model_file", "read_model", "write_model"]
+__all__ = ["PHRASES_PASS_MEMBERS", "invalid_model_file", "read_model", "write_model"]
 
 FORMAT_NAME = "skw2v-model"
 FORMAT_VERSION = 1
@@ -73,6 +80,10 @@ _STATE_META = {"words", "loss_curve", "n_words_trained", "corpus_total_words", "
 _OPTIONAL = {"sif_component", "param_random_state_key"}
 _HEADER = {"format", "format_version", "skw2v_version", "estimator", "params"}
 _REQUIRED = _STATE_ARRAYS | _STATE_JSON_MEMBERS | {"metadata"}
+# A Phrases file's members per pass, and its metadata (see the module's docstring)
+PHRASES_PASS_MEMBERS = ("words_blob", "words_bounds", "middles_blob", "middles_bounds",
+                        "counts", "connector", "pairs", "pair_counts")
+_PHRASES_META = {"passes", "corpus_total_words"}
 
 
 class _Invalid(ValueError):
@@ -214,10 +225,18 @@ def _read(path):
     if not isinstance(npz, np.lib.npyio.NpzFile):
         raise _Invalid("it is a single .npy array, not an archive")
     with npz:
-        arrays = _read_members(npz)
+        passes = _phrases_passes(npz)
+        if passes is None:
+            arrays = _read_members(npz, _REQUIRED, _OPTIONAL)
+        else:
+            arrays = _read_members(npz, {"metadata"} | {f"pass{p}_{name}" for p in range(passes)
+                                                        for name in PHRASES_PASS_MEMBERS}, ())
     meta = _read_json(arrays.pop("metadata"), "metadata")
-    _check_header(meta)
+    _check_header(meta, _STATE_META if passes is None else _PHRASES_META)
     params = _params_from_json(meta["params"], arrays.pop("param_random_state_key", None))
+    if passes is not None:
+        return meta["estimator"], params, {"passes": meta["passes"], "arrays": arrays,
+                                           "corpus_total_words": meta["corpus_total_words"]}
     state = {key: meta[key] for key in _STATE_META}
     for key in _STATE_JSON_MEMBERS:
         state[key] = _read_json(arrays.pop(key), key)
@@ -230,12 +249,23 @@ def _describe(exc):
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def _read_members(npz):
+def _phrases_passes(npz):
+    """The number of passes if the file's metadata says it holds a Phrases (else None)."""
+    try:
+        meta = json.loads(npz["metadata"].tobytes().decode("utf-8"))
+        if meta["estimator"] == "Phrases" and len(meta["passes"]) < 1000:
+            return len(meta["passes"])
+    except Exception:  # noqa: BLE001 - anything else is checked as a CBOWVectorizer's file
+        pass
+    return None
+
+
+def _read_members(npz, required, optional):
     names = set(npz.files)
-    unexpected = names - _REQUIRED - _OPTIONAL
+    unexpected = names - required - set(optional)
     if unexpected:
         raise _Invalid(f"unexpected member(s) {sorted(unexpected)}")
-    missing = _REQUIRED - names
+    missing = required - names
     if missing:
         raise _Invalid(f"missing member(s) {sorted(missing)}")
     arrays = {}
@@ -259,7 +289,7 @@ def _read_json(array, name):
         raise _Invalid(f"member {name!r} is not valid JSON ({exc})") from None
 
 
-def _check_header(meta):
+def _check_header(meta, state_keys):
     if not isinstance(meta, dict):
         raise _Invalid("metadata must be a JSON object")
     if meta.get("format") != FORMAT_NAME:
@@ -268,7 +298,7 @@ def _check_header(meta):
     if not is_int(version) or not 1 <= version <= FORMAT_VERSION:
         raise _Invalid(f"format_version {version!r} is not supported (this skw2v reads "
                        f"versions 1 to {FORMAT_VERSION}; upgrade skw2v for newer files)")
-    missing = (_HEADER | _STATE_META) - set(meta)
+    missing = (_HEADER | state_keys) - set(meta)
     if missing:
         raise _Invalid(f"metadata lacks {sorted(missing)}")
     if not isinstance(meta["params"], dict):

@@ -24,6 +24,7 @@ from ._corpus import encode, read_corpus
 from ._device import parse_device, require_numba_cuda, resolve_device, to_numpy
 from ._engines import TrainingTables, engine_class
 from ._persist import invalid_model_file, read_model, write_model
+from ._phrases import load_phrases
 from ._pretrained import VECTOR_SOURCES, load_vectors
 from ._sampler import alias_table
 from ._schedule import Schedule
@@ -524,7 +525,8 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
 
 
 def load(path):
-    """Load a CBOWVectorizer saved by :meth:`CBOWVectorizer.save`.
+    """Load a CBOWVectorizer saved by :meth:`CBOWVectorizer.save` (or a :class:`Phrases`
+    saved by :meth:`Phrases.save`).
 
     Only numeric arrays and JSON are read (``allow_pickle=False``): loading an
     untrusted file executes nothing. Files written by skw2v 0.1 load too.
@@ -536,7 +538,7 @@ def load(path):
 
     Returns
     -------
-    CBOWVectorizer
+    CBOWVectorizer or Phrases
         The fitted estimator: transform, queries and partial_fit work as before saving.
 
     Raises
@@ -548,6 +550,8 @@ def load(path):
     """
     estimator, params, state = read_model(path)
     try:
+        if estimator == "Phrases":
+            return load_phrases(params, state)
         if estimator != "CBOWVectorizer":
             raise ValueError(f"estimator {estimator!r} is not supported")
         unknown = set(params) - set(CBOWVectorizer().get_params(deep=False))

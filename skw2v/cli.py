@@ -11,6 +11,7 @@ Examples
     skw2v evaluate model.skw2v --analogies questions-words.txt --pairs wordsim353.tsv
     skw2v export model.skw2v vectors.bin --binary
     skw2v export model.skw2v projector/ --format projector --limit 10000
+    skw2v phrases corpus.txt -o corpus-phrases.txt --threshold 100
     skw2v demo
     skw2v info
 
@@ -19,6 +20,7 @@ Errors print one line, ``skw2v: error: ...``, and exit with status 1 (2 for usag
 
 import argparse
 import codecs
+import contextlib
 import io
 import os
 import sys
@@ -27,7 +29,7 @@ from typing import NamedTuple
 
 # The package is imported before this module anyway (python -m skw2v, the console script),
 # so the public API costs nothing more here; the package itself never imports cli.
-from . import (CBOWVectorizer, KeyedVectors, LineCorpus, evaluate_word_analogies,
+from . import (CBOWVectorizer, KeyedVectors, LineCorpus, Phrases, evaluate_word_analogies,
                evaluate_word_pairs, load, show_versions)
 from ._io import open_file
 from ._version import __version__
@@ -61,6 +63,7 @@ def build_parser():
     _add_analogy(sub)
     _add_evaluate(sub)
     _add_export(sub)
+    _add_phrases(sub)
     _add_demo(sub)
     _add_info(sub)
     return parser
@@ -266,6 +269,50 @@ def _add_export(sub):
     p.set_defaults(func=cmd_export, usage_error=p.error)
 
 
+def _add_phrases(sub):
+    p = sub.add_parser(
+        "phrases", help="join frequent collocations into single tokens (word2phrase)",
+        description="Detect phrases in a text file with one document per line and write it "
+                    "back with them joined (\"new york\" -> \"new_york\"), one document per "
+                    "line, tokens separated by spaces, ready for 'skw2v train'. Documents are "
+                    "tokenized as 'skw2v train' tokenizes them. Run it again on its output "
+                    "(or use --passes 2) for longer phrases.")
+    p.add_argument("corpus", metavar="CORPUS",
+                   help="text file, one document per line (gzip, bz2 or xz are decompressed); "
+                        "- for stdin")
+    p.add_argument("-o", "--output", metavar="OUT", required=True,
+                   help="where to write the joined text (- for stdout; a .gz/.bz2/.xz suffix "
+                        "compresses)")
+    defaults = Phrases().get_params()
+    for flags, param, kw in (
+            (("--min-count",), "min_count", dict(type=_positive_int, metavar="N",
+                                                 help="pairs seen fewer times are no phrase")),
+            (("--threshold",), "threshold", dict(type=float, metavar="X",
+                                                 help="score a phrase must exceed "
+                                                      "(word2phrase uses 100)")),
+            (("--scoring",), "scoring", dict(choices=("default", "npmi"),
+                                             help="word2vec's score or normalized PMI")),
+            (("--connector-words",), "connector_words", dict(
+                choices=("none", "english"), help="'english': articles, prepositions and "
+                                                  "conjunctions may stand inside a phrase")),
+            (("--delimiter",), "delimiter", dict(metavar="S", help="joins a phrase's words")),
+            (("--passes",), "passes", dict(type=_positive_int, metavar="N",
+                                           help="passes of detection")),
+            (("--max-vocab-size",), "max_vocab_size", dict(
+                type=_positive_int, metavar="N", help="bound on the words and pairs counted")),
+    ):
+        default = "none" if param == "connector_words" else defaults[param]
+        p.add_argument(*flags, dest=param, default=default,
+                       **{**kw, "help": kw["help"] + " (default: %(default)s)"})
+    p.add_argument("--no-lowercase", dest="lowercase", action="store_false",
+                   help="keep the case of words")
+    p.add_argument("--save", metavar="MODEL", help="also save the fitted Phrases (load it "
+                                                    "with skw2v.load)")
+    p.add_argument("-q", "--quiet", dest="verbose", action="store_false",
+                   help="do not show the progress bars")
+    p.set_defaults(func=cmd_phrases)
+
+
 def _add_demo(sub):
     p = sub.add_parser("demo", help="train on a built-in synthetic corpus (offline, < 1 min)",
                        description="Train on a generated corpus with planted analogies, show "
@@ -449,6 +496,50 @@ def _export_projector(args):
           f"Projector: tensors.tsv, metadata.tsv, config.json, projector_config.pbtxt) to "
           f"{args.out}")
     return 0
+
+
+def cmd_phrases(args):
+    from tqdm.auto import tqdm
+
+    for path in (args.output, args.save):
+        if path not in (None, "-"):
+            _check_output(path)
+    params = {name: getattr(args, name) for name in (
+        "min_count", "threshold", "scoring", "delimiter", "passes", "max_vocab_size",
+        "lowercase")}
+    model = Phrases(**params, connector_words="english" if args.connector_words == "english"
+                    else ())
+    model._validate_params()
+    start = time.perf_counter()
+    docs = tqdm(_read_corpus(args.corpus), desc="counting", unit=" docs",
+                disable=not args.verbose)
+    batches = model._fit(docs, reset=True)  # read once: stdin works too
+    n_docs = sum(len(offsets) - 1 for _, offsets in batches)
+    n_out = 0
+    with (contextlib.nullcontext(sys.stdout) if args.output == "-" else
+          open_file(args.output, "wt", encoding="utf-8", errors=ERRORS)) as out, \
+            tqdm(total=n_docs, desc="joining", unit=" docs", disable=not args.verbose) as bar:
+        for joined in model._joined(batches):
+            out.writelines(" ".join(doc) + "\n" for doc in joined)
+            n_out += sum(map(len, joined))
+            bar.update(len(joined))
+    if args.save:
+        model.save(args.save)
+    seconds = time.perf_counter() - start
+    n_in = model.corpus_total_words_
+    print(f"{len(model.phrases_):,} phrases; {n_docs:,} documents, {n_in:,} tokens -> "
+          f"{n_out:,} in {seconds:.2f} s ({_rate(n_in, seconds)} tokens/s); wrote "
+          f"{args.output}" + (f", saved {args.save}" if args.save else ""),
+          file=sys.stderr if args.output == "-" else sys.stdout)
+    return 0
+
+
+def _check_output(path):
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise CLIError(f"output directory does not exist: {parent}")
+    if os.path.isdir(path):
+        raise CLIError(f"output {path} is a directory")
 
 
 def cmd_demo(args):
