@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from ._neighbours import exact_neighbours
 from ._projector import write_projector
 from ._vocab import check_unique
 from ._word2vec_format import read_word2vec, write_word2vec
@@ -37,7 +38,8 @@ _SEARCH = {"topn": [None, Interval(Integral, 0, None, closed="left")],
 # The scalar arguments of each public method, in scikit-learn's constraint language, so that
 # a bad argument reads like a bad estimator parameter (InvalidParameterError).
 _ARGUMENTS = {
-    "most_similar": _SEARCH,
+    "most_similar": {**_SEARCH, "approximate": ["boolean"]},
+    "kneighbors": {"topn": [_AT_LEAST_ONE], "approximate": ["boolean"]},
     "similar_by_vector": _SEARCH,
     "most_similar_batch": {**_SEARCH, "topn": [_AT_LEAST_ONE]},
     "save_word2vec_format": {"binary": ["boolean"], "write_header": ["boolean"]},
@@ -105,6 +107,15 @@ def _top_k(sims, topn, exclude=()):
         idx = np.arange(len(sims))
     idx = idx[np.argsort(-sims[idx], kind="stable")]
     return [int(i) for i in idx if int(i) not in exclude][:topn]
+
+
+def _without_own(found, sims, rows, topn):
+    """Each row's ``topn`` results without the row itself (the last one dropped when the
+    row was not among them)."""
+    keep = found != rows[:, None]
+    keep[keep.sum(axis=1) > topn, -1] = False
+    return (found[keep].reshape(len(rows), topn),
+            sims[keep].reshape(len(rows), topn))
 
 
 class KeyedVectors:
@@ -203,6 +214,7 @@ class KeyedVectors:
         with self._lock:
             self._vectors = value
             self._unit = None
+            self._index = None  # built over the old vectors
 
     @property
     def vector_size(self):
@@ -224,11 +236,32 @@ class KeyedVectors:
         # the cache is derived data and the lock cannot be pickled
         state["_unit"] = None
         del state["_lock"]
+        # the index as plain data, so that a machine without faiss still unpickles the vectors
+        state["_index"] = None if self._index is None else self._index.__getstate__()
         return state
 
     def __setstate__(self, state):
+        state = {"_index": None, **state}  # pickled by skw2v 0.2: no index
+        stored = state.pop("_index")
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        self._index = None
+        if stored is not None:
+            self._restore_index(**stored)
+
+    def _restore_index(self, data, kind, options, n_rows):
+        """Make the stored index this one's (a warning, and none, without faiss)."""
+        from ._ann import ANNIndex
+
+        if n_rows != len(self):
+            raise ValueError(f"the stored index covers {n_rows} words, not {len(self)}")
+        try:
+            self._index = ANNIndex.from_bytes(data, kind, options, n_rows)
+        except ImportError:
+            warnings.warn("These vectors were saved with an approximate nearest-neighbour "
+                          "index, which needs faiss (pip install 'skw2v[ann]'): they are "
+                          "loaded without it; call build_index() to make one.", UserWarning,
+                          stacklevel=3)
 
     def __sklearn_clone__(self):
         """Clones of an estimator share these vectors instead of copying them.
@@ -369,7 +402,8 @@ class KeyedVectors:
         """Unit vectors of the words a query searches: the first `restrict_vocab`, or all."""
         return self._unit_vectors()[:restrict_vocab]
 
-    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None,
+                     approximate=False):
         """Find the words closest to the mean of `positive` minus `negative` (3CosAdd).
 
         Words are replaced by their unit vectors, given vectors are used as they are, and
@@ -385,6 +419,11 @@ class KeyedVectors:
             Number of results; None returns the cosine similarity to every word.
         restrict_vocab : int >= 1, default=None
             Search only the first `restrict_vocab` words.
+        approximate : bool, default=False
+            Search the index of :meth:`build_index` instead of every word: much faster on
+            a large vocabulary, and a few of the true neighbours may be missed (see the
+            user guide's "Neighbours at scale"). Takes neither `restrict_vocab` nor
+            ``topn=None``.
 
         Returns
         -------
@@ -407,9 +446,20 @@ class KeyedVectors:
         >>> [w for w, _ in kv.most_similar(positive=["a"], negative=["c"], topn=2)]
         ['d', 'b']
         """
-        _check_arguments("most_similar", topn=topn, restrict_vocab=restrict_vocab)
+        _check_arguments("most_similar", topn=topn, restrict_vocab=restrict_vocab,
+                         approximate=approximate)
         query, exclude = self._query_vector("most_similar", positive, negative)
-        return self._top(self._searched(restrict_vocab) @ query, topn, exclude)
+        if not approximate:
+            return self._top(self._searched(restrict_vocab) @ query, topn, exclude)
+        if topn is None or restrict_vocab is not None:
+            raise ValueError("approximate=True searches the index of every word for the topn "
+                             "best: it takes neither topn=None nor restrict_vocab (use "
+                             "approximate=False for those).")
+        index = self._require_index("most_similar(approximate=True)")
+        rows, sims = index.search(_unit_vector(query)[None], int(topn) + len(exclude))
+        found = [(self.index_to_key[i], float(c)) for i, c in zip(rows[0], sims[0])
+                 if i >= 0 and i not in exclude]
+        return found[:topn]
 
     def _top(self, sims, topn, exclude=()):
         """``(word, similarity)`` for the `topn` best `sims`, or `sims` itself for None."""
@@ -478,6 +528,120 @@ class KeyedVectors:
             results += [self._top(sims, topn, excl)
                         for sims, excl in zip(scores, exclude[start:start + block])]
         return results
+
+    def build_index(self, random_state=None, **options):
+        """Build an approximate nearest-neighbour index over the unit vectors.
+
+        :meth:`most_similar` and :meth:`kneighbors` use it with ``approximate=True``.
+        The index is faiss's (``pip install 'skw2v[ann]'``); it is kept until
+        :attr:`vectors` is reassigned, pickles with the vectors, and is saved in a
+        :class:`CBOWVectorizer`'s model file.
+
+        Parameters
+        ----------
+        random_state : int, RandomState or None, default=None
+            Seeds the graph's levels ("hnsw") or the k-means ("ivf"); None is seed 0. With
+            ``n_threads=1`` the build is reproducible; with more threads the graph
+            depends on the order the threads insert words in.
+        **options
+            ``kind``: "hnsw" (default: a navigable small-world graph, fast queries) or
+            "ivf" (an inverted file: k-means lists, faster to build on millions of
+            words). "hnsw" takes ``M`` (32: links per word), ``ef_construction`` (80)
+            and ``ef_search`` (256: candidates a query keeps; more is slower and finds
+            more); "ivf" takes ``n_lists`` (4 sqrt(n_words)) and ``n_probe`` (32: lists a
+            query scans). ``n_threads``: the build's threads (default: all cores).
+
+        Returns
+        -------
+        self : KeyedVectors
+
+        Raises
+        ------
+        ImportError
+            If faiss is not installed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors([f"w{i}" for i in range(1000)],
+        ...                   np.random.default_rng(0).normal(size=(1000, 20)))
+        >>> approx = kv.build_index(random_state=0).most_similar("w0", topn=3, approximate=True)
+        >>> [w for w, _ in approx] == [w for w, _ in kv.most_similar("w0", topn=3)]
+        True
+        """
+        from ._ann import ANNIndex
+
+        n_threads = options.pop("n_threads", None)
+        if not len(self):
+            raise ValueError("there are no vectors to index: these KeyedVectors are empty")
+        unit = self._unit_vectors()
+        index = ANNIndex.build(unit, random_state, n_threads=n_threads, **options)
+        with self._lock:
+            if self._unit is unit:  # the vectors did not change meanwhile
+                self._index = index
+        return self
+
+    @property
+    def index(self):
+        """The approximate nearest-neighbour index of :meth:`build_index`, or None."""
+        return self._index
+
+    def _require_index(self, what):
+        index = self._index
+        if index is None:
+            raise ValueError(f"{what} searches the approximate nearest-neighbour index, and "
+                             "there is none: call build_index() first (pip install "
+                             "'skw2v[ann]'), or search exactly with approximate=False.")
+        return index
+
+    def kneighbors(self, keys=None, topn=10, approximate=False):
+        """The `topn` nearest words of many words at once, by cosine.
+
+        Parameters
+        ----------
+        keys : list of str or None, default=None
+            The words to answer for; None: every word, in row order.
+        topn : int >= 1, default=10
+            Neighbours per word (at most ``len(self) - 1``).
+        approximate : bool, default=False
+            Search the index of :meth:`build_index`. The exact search scores blocks of
+            words against every word with one matrix product, holding about 64 MiB of
+            scores at a time.
+
+        Returns
+        -------
+        indices : ndarray of shape (n_keys, topn), int64
+            Rows of the neighbours (words: ``index_to_key[i]``), nearest first; each
+            word's own row is left out. -1 where an approximate search found fewer.
+        similarities : ndarray of shape (n_keys, topn), float32
+            Their cosine similarities (-inf with -1).
+
+        Raises
+        ------
+        KeyError
+            If a word is not in the vocabulary.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1, 0], [1, 1], [0, 1]]))
+        >>> indices, sims = kv.kneighbors(topn=1)
+        >>> [kv.index_to_key[i] for i in indices[:, 0]]
+        ['b', 'a', 'b']
+        """
+        _check_arguments("kneighbors", topn=topn, approximate=approximate)
+        if keys is None:
+            rows = np.arange(len(self))
+        else:
+            words = [keys] if isinstance(keys, str) else _word_list("kneighbors", "keys", keys)
+            rows = np.array([self.get_index(word) for word in words], np.int64)
+        topn = min(int(topn), len(self) - 1)
+        unit = self._unit_vectors()
+        if not approximate:
+            return exact_neighbours(unit, unit[rows], topn, own=rows)
+        index = self._require_index("kneighbors(approximate=True)")
+        found, sims = index.search(unit[rows], topn + 1)
+        return _without_own(found, sims, rows, topn)
 
     def _batch_queries(self, queries):
         if isinstance(queries, np.ndarray) and queries.dtype.kind in "biuf":

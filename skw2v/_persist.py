@@ -24,6 +24,9 @@ member               dtype, shape      content
 ``sif_component``    float32 (d,)      only when ``sif_component_`` is not None
 ``param_random_state_key`` uint32 (624,) only when the ``random_state`` parameter is a
                                        RandomState instance
+``ann_index``        uint8 (n,)        only when the word vectors have an approximate
+                                       nearest-neighbour index (faiss's serialized bytes;
+                                       ``ann`` in the JSON: its kind and options)
 ==================== ================= ====================================================
 
 The JSON document (``metadata``) is an object with the keys
@@ -38,22 +41,24 @@ The JSON document (``metadata``) is an object with the keys
 - ``loss_curve``, ``n_words_trained``, ``corpus_total_words``;
 - ``random_state``: ``[pos, has_gauss, cached_gaussian]`` of the MT19937 state whose key is
   the ``random_state_key`` array, so that :meth:`~CBOWVectorizer.partial_fit` after loading
-  continues exactly as it would have without saving.
+  continues exactly as it would have without saving;
+- ``ann`` (only with the ``ann_index`` member): ``{"kind": ..., "options": {...}}`` of the
+  index (:meth:`~KeyedVectors.build_index`).
 
 :func:`read_model` checks the format name and version, the members present and that they
 are numeric arrays, and the JSON; loading then checks every dtype and shape against the
 vocabulary and ``vector_size``, that the vectors are finite and the counts non-negative,
 and the parameters against the estimator's constraints. Anything wrong raises
 ``ValueError`` starting with ``"not a skw2v model file"``. Files of skw2v 0.1 have the same
-layout (``sif_component`` was written only for ``agg="sif"``).
+layout (``sif_component`` was written only for ``agg="sif"``). Saving writes a temporary file
+in the target directory and renames it into place, so a failed save never leaves a partial file.
 
 A :class:`~skw2v.Phrases` file has the same container, header and ``params``, with
 ``estimator`` ``"Phrases"``; instead of the members above it holds, for every pass ``p``,
 the members ``pass{p}_`` + :data:`PHRASES_PASS_MEMBERS` (the pass's words and connector-word
 sequences as UTF-8 blobs and int64 bounds, int64 counts, uint8 connector flags, the
 candidates' int64 keys and counts), and its metadata has ``passes`` (per pass:
-``n_tokens``, ``min_reduce``) and ``corpus_total_words``. Saving writes a temporary file in the target
-directory and renames it into place, so a failed save never leaves a partial file.
+``n_tokens``, ``min_reduce``) and ``corpus_total_words``.
 """
 
 import json
@@ -77,7 +82,7 @@ FORMAT_VERSION = 1
 _STATE_ARRAYS = {"vectors", "syn1neg", "counts", "rare_counts", "random_state_key"}
 _STATE_JSON_MEMBERS = {"rare_words"}
 _STATE_META = {"words", "loss_curve", "n_words_trained", "corpus_total_words", "random_state"}
-_OPTIONAL = {"sif_component", "param_random_state_key"}
+_OPTIONAL = {"sif_component", "param_random_state_key", "ann_index"}
 _HEADER = {"format", "format_version", "skw2v_version", "estimator", "params"}
 _REQUIRED = _STATE_ARRAYS | _STATE_JSON_MEMBERS | {"metadata"}
 # A Phrases file's members per pass, and its metadata (see the module's docstring)
@@ -238,10 +243,12 @@ def _read(path):
         return meta["estimator"], params, {"passes": meta["passes"], "arrays": arrays,
                                            "corpus_total_words": meta["corpus_total_words"]}
     state = {key: meta[key] for key in _STATE_META}
+    state["ann"] = meta.get("ann")
     for key in _STATE_JSON_MEMBERS:
         state[key] = _read_json(arrays.pop(key), key)
     state.update(arrays)
     state.setdefault("sif_component", None)
+    state.setdefault("ann_index", None)
     return meta["estimator"], params, state
 
 

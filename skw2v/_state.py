@@ -14,9 +14,14 @@ from ._vocab import Vocabulary
 
 
 def fitted_state(vocab, vectors, syn1neg, sif_component, rng, loss_curve, n_words_trained,
-                  corpus_total_words):
-    """The fitted state as plain data: what a fit produces and a model file holds."""
+                  corpus_total_words, index=None):
+    """The fitted state as plain data: what a fit produces and a model file holds.
+
+    ``index``: the word vectors' approximate nearest-neighbour index (an ``ANNIndex``), if
+    one was built.
+    """
     rng_key, rng_tail = rng_to_state(rng)
+    stored = None if index is None else index.__getstate__()
     rare_words, rare_counts = _rare_words(vocab.rare_counts)
     return {
         "words": vocab.index_to_key,              # row order of vectors and syn1neg (a list)
@@ -31,6 +36,9 @@ def fitted_state(vocab, vectors, syn1neg, sif_component, rng, loss_curve, n_word
         "corpus_total_words": int(corpus_total_words),
         "random_state_key": rng_key,              # the estimator's generator, so that
         "random_state": rng_tail,                 # partial_fit continues its draws
+        "ann_index": None if stored is None else stored["data"],  # uint8: faiss's bytes
+        "ann": None if stored is None else {"kind": stored["kind"],
+                                            "options": stored["options"]},
     }
 
 
@@ -63,10 +71,17 @@ def fitted_attributes(state, dim, vocab=None):
     if sif is not None:
         sif = _checked(state, "sif_component", np.float32, (dim,))
     rng = rng_from_state(state["random_state_key"], state["random_state"])
+    wv = KeyedVectors._from_vocabulary(vocab.index_to_key, vocab.key_to_index, vectors,
+                                       vocab.counts)
+    if state.get("ann_index") is not None:
+        ann = state.get("ann")
+        if not isinstance(ann, dict) or set(ann) != {"kind", "options"} or not isinstance(
+                ann["options"], dict):
+            raise ValueError("ann must describe the stored index: {kind, options}")
+        wv._restore_index(state["ann_index"], ann["kind"], ann["options"], n)
     return {
         "_vocab": vocab,
-        "wv_": KeyedVectors._from_vocabulary(vocab.index_to_key, vocab.key_to_index, vectors,
-                                             vocab.counts),
+        "wv_": wv,
         "vocabulary_": vocab.key_to_index,       # the same dict as wv_.key_to_index
         "syn1neg_": np.ascontiguousarray(syn1neg),
         "loss_curve_": [float(x) for x in curve],

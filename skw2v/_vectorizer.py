@@ -461,7 +461,7 @@ class CBOWVectorizer(ClassNamePrefixFeaturesOutMixin, WordVectorsMixin, BaseEsti
         check_is_fitted(self, "wv_")
         return fitted_state(self._vocab, self.wv_.vectors, to_numpy(self.syn1neg_),
                              self.sif_component_, self._random_state, self.loss_curve_,
-                             self.n_words_trained_, self.corpus_total_words_)
+                             self.n_words_trained_, self.corpus_total_words_, self.wv_.index)
 
     def _set_fitted_state(self, state, vocab=None):
         """Check ``state`` (as :meth:`_get_fitted_state` returns it) and make it the fit.
