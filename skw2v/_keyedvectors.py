@@ -540,9 +540,9 @@ class KeyedVectors:
         Parameters
         ----------
         random_state : int, RandomState or None, default=None
-            Seeds the graph's levels ("hnsw") or the k-means ("ivf"); None is seed 0. With
-            ``n_threads=1`` the build is reproducible; with more threads the graph
-            depends on the order the threads insert words in.
+            Seeds the graph's levels ("hnsw") or the k-means ("ivf"); None is seed 0. A
+            seeded build gave the same index twice with 1 and with 2 threads
+            (``benchmarks/bench_ann.py --check``); faiss promises it for ``n_threads=1``.
         **options
             ``kind``: "hnsw" (default: a navigable small-world graph, fast queries) or
             "ivf" (an inverted file: k-means lists, faster to build on millions of

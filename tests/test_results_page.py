@@ -29,6 +29,8 @@ AREAS = {
     "pretrained": "pretrained",
     "Dask": "dask",
     "GPU": "gpu",
+    "phrases": "phrases",
+    "neighbours": "neighbours",
 }
 COMMIT = re.compile(r"\b[0-9a-f]{7,40}\b")
 
