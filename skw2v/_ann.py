@@ -9,18 +9,25 @@ file and in a pickle without executing anything on load.
 
 Two kinds of index, both over inner products of unit vectors (cosine):
 
-* ``"hnsw"`` (default): a hierarchical navigable small-world graph. Fast queries at
-  high recall; builds in about a minute per 300,000 words x 300 on 2 cores.
+* ``"hnsw"``: a hierarchical navigable small-world graph. Fast queries at high
+  recall; builds in about a minute per 300,000 words x 300 (faiss-cpu builds it on one
+  core).
 * ``"ivf"``: an inverted file, the vectors clustered by k-means into ``n_lists``
-  lists of which a query scans ``n_probe``. Builds several times faster (for millions
-  of words), queries somewhat slower at the same recall.
+  lists of which a query scans ``n_probe``. Builds three times faster (on every core),
+  queries somewhat slower at the same recall.
+
+``"auto"`` (the default) takes "hnsw" below :data:`AUTO_IVF_WORDS` words and "ivf" from
+there on.
 """
 
 import math
 
 import numpy as np
 
-KINDS = ("hnsw", "ivf")
+KINDS = ("auto", "hnsw", "ivf")
+AUTO_IVF_WORDS = 1_000_000  # "auto": "ivf" from this many words on (measured at 1M: hnsw built in
+                            # 5.3 min on one core, ivf in 1.8 min; at 3M ivf took 7.7 min, hnsw
+                            # would take about 20)
 # Defaults measured on vectors trained here (RESULTS.md, "Neighbours at scale"): recall@10
 # >= 0.9 at 120k-300k words x 300 with the query times reported there.
 HNSW_DEFAULTS = {"M": 32, "ef_construction": 80, "ef_search": 256}
@@ -50,11 +57,13 @@ class ANNIndex:
         self.index, self.kind, self.options, self.n_rows = index, kind, options, n_rows
 
     @classmethod
-    def build(cls, unit, random_state=None, kind="hnsw", n_threads=None, **options):
+    def build(cls, unit, random_state=None, kind="auto", n_threads=None, **options):
         """Index the rows of ``unit`` (float32 unit vectors)."""
         faiss = faiss_module()
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+        if kind == "auto":
+            kind = "ivf" if len(unit) >= AUTO_IVF_WORDS else "hnsw"
         defaults = HNSW_DEFAULTS if kind == "hnsw" else IVF_DEFAULTS
         unknown = set(options) - set(defaults)
         if unknown:
@@ -115,7 +124,7 @@ class ANNIndex:
             index = faiss.deserialize_index(np.ascontiguousarray(data, np.uint8))
         except RuntimeError as exc:
             raise ValueError(f"the stored index is not a faiss index ({exc})") from None
-        if index.ntotal != n_rows or kind not in KINDS:
+        if index.ntotal != n_rows or kind not in ("hnsw", "ivf"):
             raise ValueError(f"the stored index holds {index.ntotal} vectors of kind "
                              f"{kind!r}, not {n_rows}")
         return cls(index, kind, dict(options), n_rows)

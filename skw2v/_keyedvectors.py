@@ -544,12 +544,13 @@ class KeyedVectors:
             seeded build gave the same index twice with 1 and with 2 threads
             (``benchmarks/bench_ann.py --check``); faiss promises it for ``n_threads=1``.
         **options
-            ``kind``: "hnsw" (default: a navigable small-world graph, fast queries) or
-            "ivf" (an inverted file: k-means lists, faster to build on millions of
-            words). "hnsw" takes ``M`` (32: links per word), ``ef_construction`` (80)
+            ``kind``: "hnsw" (a navigable small-world graph, fast queries), "ivf" (an
+            inverted file: k-means lists, three times faster to build) or "auto" (the
+            default: "ivf" from 1,000,000 words on, else "hnsw"). "hnsw" takes ``M`` (32: links per word), ``ef_construction`` (80)
             and ``ef_search`` (256: candidates a query keeps; more is slower and finds
             more); "ivf" takes ``n_lists`` (4 sqrt(n_words)) and ``n_probe`` (32: lists a
-            query scans). ``n_threads``: the build's threads (default: all cores).
+            query scans). ``n_threads``: the threads of the build and of the searches
+            (default: all cores; faiss-cpu builds "hnsw" on one).
 
         Returns
         -------

@@ -167,3 +167,11 @@ def test_embedding_vectorizer_exposes_the_index(kv):
     emb = skw2v.EmbeddingVectorizer(kv).fit(["the police"])
     emb.wv_.build_index(random_state=0)
     assert emb.wv_.most_similar("police", topn=3, approximate=True)
+
+
+def test_auto_takes_ivf_for_millions_of_words(kv, monkeypatch):
+    copy = skw2v.KeyedVectors(kv.index_to_key, kv.vectors)
+    assert copy.build_index().index.kind == "hnsw"  # fewer than AUTO_IVF_WORDS
+    monkeypatch.setattr(_ann, "AUTO_IVF_WORDS", len(kv))
+    assert copy.build_index(n_probe=4).index.kind == "ivf"
+    assert copy.index.options["n_probe"] == 4
