@@ -1,11 +1,13 @@
 """Approximate nearest neighbours over unit vectors: a faiss index (the ``ann`` extra).
 
-faiss (Meta's similarity-search library, wheels for every platform) was chosen
-by measurement against hnswlib, usearch and pynndescent (``benchmarks/bench_ann.py``,
-RESULTS.md): at equal recall its HNSW graph answered as fast as the best, built
-fastest among the graphs that install without a compiler, and it serializes to
-plain bytes (``faiss.serialize_index``), so an index travels in skw2v's safe model
-file and in a pickle without executing anything on load.
+faiss (Meta's similarity-search library, installed from wheels) was chosen by
+measurement against hnswlib, usearch and pynndescent (``benchmarks/bench_ann.py``,
+RESULTS.md, HISTORY.md): at equal recall its HNSW graph answered about as fast as
+hnswlib's, which needs a compiler to install; its IVF index was the only one seen to
+build 3M words in minutes; seeded builds repeat; and it serializes to plain bytes
+(``faiss.serialize_index``), so an index travels in skw2v's safe model file and in a
+pickle without executing anything on load. pynndescent queried fastest but saves
+only by pickle and compiles its kernels for a minute in every new process.
 
 Two kinds of index, both over inner products of unit vectors (cosine):
 

@@ -24,6 +24,7 @@ key), so NPMI stays within [-1, 1].
 """
 
 import contextlib
+import copy
 import gc
 import itertools
 import math
@@ -36,15 +37,14 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._analyzer import (DEFAULT_TOKEN_PATTERN, build_analyzer, check_corpus, check_tokens,
-                        to_tokens)
+from ._analyzer import DEFAULT_TOKEN_PATTERN, check_corpus, check_tokens, to_tokens
 from ._corpus import _token_error
 from ._lexicon import Lexicon, WordList, _utf8
 from ._persist import (FORMAT_NAME, FORMAT_VERSION, PHRASES_PASS_MEMBERS, _atomic_savez,
                        _json_bytes, _params_to_json)
 from ._version import __version__
 
-from ._text import TOKENIZATION_CONSTRAINTS
+from ._text import TOKENIZATION_CONSTRAINTS, TokenizationMixin
 from ._words import UnstorableWord
 
 # gensim's ENGLISH_CONNECTOR_WORDS: articles, some prepositions and conjunctions, which may
@@ -56,7 +56,7 @@ BATCH_DOCS = 4096   # documents read at once (C loops, not one Python step a doc
 BATCH_TOKENS = 1 << 16   # tokens looked up and counted at once (pruning checks between)
 
 
-class Phrases(TransformerMixin, BaseEstimator):
+class Phrases(TokenizationMixin, TransformerMixin, BaseEstimator):
     """Detect phrases (collocations) and join them into single tokens: word2phrase.
 
     ``fit`` counts words and pairs of consecutive words; ``transform``
@@ -148,16 +148,8 @@ class Phrases(TransformerMixin, BaseEstimator):
         self.stop_words = stop_words
         self.strip_accents = strip_accents
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
-
-    def build_analyzer(self):
-        """Return the callable that turns a str document into tokens."""
-        return build_analyzer(self.lowercase, self.token_pattern, self.tokenizer,
-                              self.preprocessor, self.stop_words, self.strip_accents)
+    def _lowercase(self):
+        return self.lowercase
 
     def _connectors(self):
         words = (ENGLISH_CONNECTOR_WORDS if self.connector_words == "english"
@@ -221,7 +213,7 @@ class Phrases(TransformerMixin, BaseEstimator):
         list of list of str
             As :meth:`transform` gives.
         """
-        batches = self._fit(X, reset=True)
+        batches = self._fit(X, reset=True, keep=True)
         with _gc_paused():
             return [doc for docs in self._joined(batches) for doc in docs]
 
@@ -251,39 +243,44 @@ class Phrases(TransformerMixin, BaseEstimator):
         arrays["metadata"] = _json_bytes(meta)
         _atomic_savez(os.fspath(path), arrays, compress)
 
-    def _fit(self, X, reset):
-        """Count ``X`` into every pass; return its batches as the last pass reads them,
-        ``[(ids, offsets)]`` (for :meth:`_joined`)."""
+    def _fit(self, X, reset, keep=False):
+        """Count ``X`` into every pass; with ``keep``, return its batches as the last pass
+        reads them, ``[(ids, offsets)]`` (for :meth:`_joined`)."""
         if not self.delimiter:
             raise ValueError("delimiter must be a non-empty str, such as '_'.")
         connectors = self._connectors()
-        if reset:
-            self.passes_ = [_Pass(connectors) for _ in range(self.passes)]
-            self.corpus_total_words_ = 0
-        elif len(self.passes_) != self.passes:
+        if not reset and len(self.passes_) != self.passes:
             raise ValueError(f"This Phrases was fitted with passes={len(self.passes_)}; "
                              f"partial_fit cannot change it to {self.passes}. Call fit.")
-        self.__dict__.pop("_pool", None)
-        first = self.passes_[0]
-        batches = []
-        for tokens, ids, offsets in _batches(X, self.build_analyzer(), first.words, insert=True):
-            first.add(ids, offsets, self.max_vocab_size)
-            self.corpus_total_words_ += len(ids)
-            batches.append((ids, offsets))
-        if not batches or not self.corpus_total_words_:
+        # counted into new passes (or copies), which replace the fitted ones only at the end:
+        # an error half-way (a bad token) leaves the estimator as it was
+        passes = ([_Pass(connectors) for _ in range(self.passes)] if reset
+                  else copy.deepcopy(self.passes_))
+        keep = keep or len(passes) > 1
+        total, batches = 0, []
+        for tokens, ids, offsets in _batches(X, self.build_analyzer(), passes[0].words,
+                                             insert=True):
+            passes[0].add(ids, offsets, self.max_vocab_size)
+            total += len(ids)
+            if keep:
+                batches.append((ids, offsets))
+        if not total:
             raise ValueError("The corpus is empty: no document contains any token. "
                              "Check the input and the tokenization settings.")
-        for p, stage in enumerate(self.passes_):
+        for p, stage in enumerate(passes):
             stage.score(self.scoring, self.min_count, self.threshold, self.delimiter)
-            if p + 1 == len(self.passes_):
+            if p + 1 == len(passes):
                 break
-            after = self.passes_[p + 1]
+            after = passes[p + 1]
             stage.remap = after.words.lookup_utf8(*stage.pool_utf8(), insert=True)
             batches = [stage.join(ids, offsets) for ids, offsets in batches]
             batches = [(stage.remap[ids], offsets) for ids, offsets, _ in batches]
             for ids, offsets in batches:
                 after.add(ids, offsets, self.max_vocab_size)
-        self.phrases_ = {phrase: score for stage in self.passes_
+        self.__dict__.pop("_pool", None)
+        self.passes_ = passes
+        self.corpus_total_words_ = total + (0 if reset else self.corpus_total_words_)
+        self.phrases_ = {phrase: score for stage in passes
                          for phrase, score in stage.phrases().items()}
         return batches
 
@@ -410,6 +407,14 @@ class _Pass:
         self.n_tokens = 0
         self.min_reduce = 1
 
+    # one entry per word of ``words`` / candidate of ``pairs``: views of buffers with room
+    counts = property(lambda self: self._counts[:len(self.words)],
+                      lambda self, value: setattr(self, "_counts", value))
+    connector = property(lambda self: self._connector[:len(self.words)],
+                         lambda self, value: setattr(self, "_connector", value))
+    pair_counts = property(lambda self: self._pair_counts[:len(self.pairs)],
+                           lambda self, value: setattr(self, "_pair_counts", value))
+
     def save(self, arrays, prefix):
         """Put the pass's arrays into ``arrays`` as the model file's members
         (``prefix`` + :data:`~skw2v._persist.PHRASES_PASS_MEMBERS`); return its numbers."""
@@ -433,14 +438,15 @@ class _Pass:
             if not np.array_equal(ids, np.arange(len(words))):
                 raise ValueError(f"{prefix}{name} repeats a word")
         n, keys = len(stage.words), get("pairs")
-        stage.counts, stage.pair_counts = get("counts"), get("pair_counts")
-        stage.connector = get("connector").astype(bool)
-        if (stage.counts.shape != (n,) or stage.connector.shape != (n,)
+        counts, pair_counts, connector = get("counts"), get("pair_counts"), get("connector")
+        if (counts.shape != (n,) or connector.shape != (n,)
                 or keys.dtype != np.int64 or keys.ndim != 2 or keys.shape[1] != 2
-                or stage.pair_counts.shape != (len(keys),) or stage.counts.dtype != np.int64
-                or stage.pair_counts.dtype != np.int64 or stage.counts.min(initial=0) < 0
-                or stage.pair_counts.min(initial=0) < 0):
+                or pair_counts.shape != (len(keys),) or counts.dtype != np.int64
+                or pair_counts.dtype != np.int64 or counts.min(initial=0) < 0
+                or pair_counts.min(initial=0) < 0):
             raise ValueError(f"the arrays of {prefix[:-1]} do not fit together")
+        stage.counts, stage.pair_counts = counts.copy(), pair_counts.copy()
+        stage.connector = connector.astype(bool)
         a, b = keys[:, 0] >> 32, keys[:, 0] & 0xFFFFFFFF
         if len(keys) and (a.min() < 0 or max(a.max(), b.max()) >= n or keys[:, 1].min() < 0
                           or keys[:, 1].max() >= len(stage.middles)):
@@ -466,15 +472,15 @@ class _Pass:
 
     def add(self, ids, offsets, max_vocab_size):
         """Count a batch of documents (``ids`` in ``words``, none unseen)."""
-        n = len(self.words)
-        self.counts = _grown(self.counts, n)
-        self.connector = np.concatenate([self.connector,
-                                         np.zeros(n - len(self.connector), bool)])
-        self.counts += np.bincount(ids, minlength=n)
+        # counts grow by doubling and are added to in place: a batch costs its own size,
+        # not the vocabulary's or the candidates' (millions on a large corpus)
+        self._counts = _room(self._counts, len(self.words))
+        self._connector = _room(self._connector, len(self.words))
+        _count(self._counts, ids)
         self.n_tokens += len(ids)
         pids = self.candidates(ids, offsets, insert=True)[0]
-        self.pair_counts = _grown(self.pair_counts, len(self.pairs))
-        self.pair_counts += np.bincount(pids, minlength=len(self.pairs))
+        self._pair_counts = _room(self._pair_counts, len(self.pairs))
+        _count(self._pair_counts, pids)
         if max_vocab_size is not None:
             self.prune(max_vocab_size)
 
@@ -491,8 +497,8 @@ class _Pass:
             return
         self.counts[self.counts < self.min_reduce] = 0
         keep = self.pair_counts >= self.min_reduce
+        self.pair_counts = self.pair_counts[keep]  # before pairs shrinks: it sizes the view
         self.pairs = self.pairs.subset(keep)
-        self.pair_counts = self.pair_counts[keep]
         self.min_reduce += 1
 
     def score(self, scoring, min_count, threshold, delimiter):
@@ -582,8 +588,19 @@ class PairTable:
         return out
 
 
-def _grown(counts, n):
-    return np.concatenate([counts, np.zeros(n - len(counts), counts.dtype)])
+def _room(array, n):
+    """``array`` with room for ``n`` items (zeros after its own), doubling when it grows."""
+    if n <= len(array):
+        return array
+    out = np.zeros(max(n, 2 * len(array)), array.dtype)
+    out[:len(array)] = array
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _count(counts, ids):
+    for i in ids:
+        counts[i] += 1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -23,16 +23,10 @@ TOKENIZATION_CONSTRAINTS = {
 AGG_CONSTRAINT = [StrOptions(set(AGGREGATIONS))]
 
 
-class WordVectorsMixin(TransformerMixin):
-    """Tokenization, ``transform``'s aggregation and word queries over ``self.wv_``.
-
-    A TransformerMixin, so that scikit-learn wraps the ``transform`` defined
-    here for ``set_output``.
-
-    The estimator provides ``wv_`` (a KeyedVectors), ``agg``, the tokenization
-    parameters, ``_lowercase()`` (the lower-casing its analyzer applies) and
-    ``_aggregation_inputs()``: the word counts and SIF common component of a fit.
-    """
+class TokenizationMixin:
+    """``build_analyzer`` and the input tags of an estimator that takes raw text or token
+    lists: it provides the tokenization parameters and ``_lowercase()`` (the lower-casing
+    its analyzer applies)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -47,6 +41,18 @@ class WordVectorsMixin(TransformerMixin):
     def _analyzer(self, lowercase):
         return build_analyzer(lowercase, self.token_pattern, self.tokenizer,
                               self.preprocessor, self.stop_words, self.strip_accents)
+
+
+class WordVectorsMixin(TokenizationMixin, TransformerMixin):
+    """Tokenization, ``transform``'s aggregation and word queries over ``self.wv_``.
+
+    A TransformerMixin, so that scikit-learn wraps the ``transform`` defined
+    here for ``set_output``.
+
+    The estimator provides ``wv_`` (a KeyedVectors), ``agg``, the tokenization
+    parameters, ``_lowercase()`` (the lower-casing its analyzer applies) and
+    ``_aggregation_inputs()``: the word counts and SIF common component of a fit.
+    """
 
     def transform(self, X):
         """Turn documents into dense vectors.

@@ -513,7 +513,7 @@ def cmd_phrases(args):
     start = time.perf_counter()
     docs = tqdm(_read_corpus(args.corpus), desc="counting", unit=" docs",
                 disable=not args.verbose)
-    batches = model._fit(docs, reset=True)  # read once: stdin works too
+    batches = model._fit(docs, reset=True, keep=True)  # read once: stdin works too
     n_docs = sum(len(offsets) - 1 for _, offsets in batches)
     n_out = 0
     with (contextlib.nullcontext(sys.stdout) if args.output == "-" else

@@ -238,3 +238,17 @@ def test_cli_writes_the_joined_corpus(wiki, tmp_path, capsys):
     assert run.stdout.decode("utf-8").splitlines() == [" ".join(d) for d in two]
     assert main(["phrases", str(tmp_path / "missing.txt"), "-o", str(out)]) == 1
     assert "corpus file not found" in capsys.readouterr().err
+
+
+def test_a_failed_fit_leaves_the_model_as_it_was(wiki):
+    model = Phrases().fit(wiki[:40])
+    phrases, total = dict(model.phrases_), model.corpus_total_words_
+    bad = wiki[40:60] + [["new", 7]]
+    for call in (model.fit, model.partial_fit):
+        with pytest.raises(TypeError, match="is int"):
+            call(bad)
+        assert model.phrases_ == phrases and model.corpus_total_words_ == total
+        assert model.transform(wiki[:5]) == Phrases().fit(wiki[:40]).transform(wiki[:5])
+    with pytest.raises(ValueError, match="corpus is empty"):
+        model.fit([[]])
+    assert model.phrases_ == phrases
