@@ -23,6 +23,7 @@ from ._words import ENCODING, ERRORS, UnstorableWord, check_word
 EMPTY = -1
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
+_NO_ENDS = np.zeros(0, np.int64)   # _intern: the tokens are joined at NUL
 
 
 @numba.njit(nogil=True, cache=True)
@@ -36,7 +37,9 @@ def _hash(data, start, end):
 
 @numba.njit(nogil=True, cache=True)
 def _intern(data, ends, table, hashes, blob, bounds, n_words, out, insert):
-    """Ids of the tokens ``data[ends[t - 1]:ends[t]]`` into ``out``.
+    """Ids of the tokens ``data[ends[t - 1]:ends[t]]`` into ``out``; with no ``ends``, of
+    the ``len(out)`` tokens that ``data`` holds each followed by a NUL (and no other NUL),
+    each hashed as it is scanned for its end.
 
     ``table`` (a power of two long, ``EMPTY`` where free) holds ids;
     word ``i`` is ``blob[bounds[i]:bounds[i + 1]]`` with hash ``hashes[i]``.
@@ -44,11 +47,19 @@ def _intern(data, ends, table, hashes, blob, bounds, n_words, out, insert):
     token being new), else their id is ``EMPTY``. Returns the word count.
     """
     mask = np.uint64(len(table) - 1)
+    joined = len(ends) == 0
     start = 0
-    for t in range(len(ends)):
-        end = ends[t]
+    for t in range(len(out)):
+        if joined:
+            h = _FNV_OFFSET
+            end = start
+            while data[end] != 0:
+                h = (h ^ np.uint64(data[end])) * _FNV_PRIME
+                end += 1
+        else:
+            end = ends[t]
+            h = _hash(data, start, end)
         length = end - start
-        h = _hash(data, start, end)
         slot = h & mask
         while True:
             w = table[slot]
@@ -75,7 +86,7 @@ def _intern(data, ends, table, hashes, blob, bounds, n_words, out, insert):
                     break
             slot = (slot + np.uint64(1)) & mask
         out[t] = w
-        start = end
+        start = end + joined
     return n_words
 
 
@@ -112,23 +123,55 @@ def _grown(array, size):
 
 def _utf8(tokens):
     """``(bytes, int64 end offsets)`` of a list of str, without a Python object per token
-    (the tokens are joined at NUL, which UTF-8 writes only for U+0000). Raises TypeError when
-    an item is not a str, :class:`UnstorableWord` when one cannot be held as bytes."""
-    joined = "\0".join(tokens)
-    if tokens:
-        try:  # strict: no surrogate, so every token round-trips
-            data = np.frombuffer(joined.encode(ENCODING), np.uint8)
-        except UnicodeEncodeError:
-            data = None
-        if data is not None:
-            at = np.flatnonzero(data == 0)
-            if len(at) == len(tokens) - 1:  # no token holds a NUL of its own
-                ends = np.append(at, len(data)) - np.arange(len(tokens))
-                return data[data != 0], ends
+    (see :func:`nul_joined`). Raises TypeError when an item is not a str,
+    :class:`UnstorableWord` when one cannot be held as bytes."""
+    data = nul_joined("\0".join(tokens), len(tokens))
+    return _split_at_nul(data[:-1], len(tokens)) if data is not None else _utf8_each(tokens)
+
+
+def nul_joined(joined, n):
+    """The UTF-8 bytes (uint8) of the ``n`` tokens that the str ``joined`` holds joined at
+    NUL, which UTF-8 writes only for U+0000, and a NUL after the last; None when a token
+    holds a NUL or a lone surrogate of its own (then :func:`_utf8` takes a token at a time)."""
+    if not n:
+        return None
+    try:  # strict: no surrogate, so every token round-trips
+        data = np.frombuffer((joined + "\0").encode(ENCODING), np.uint8)
+    except UnicodeEncodeError:
+        return None
+    return data if np.count_nonzero(data == 0) == n else None
+
+
+def _utf8_each(tokens):
+    """:func:`_utf8`, a token at a time."""
     parts = [check_word(t, i) if not t.isascii() else t.encode("ascii")
              for i, t in enumerate(tokens)]
     lengths = np.fromiter(map(len, parts), np.int64, len(parts))
     return np.frombuffer(b"".join(parts), np.uint8), np.cumsum(lengths)
+
+
+@numba.njit(nogil=True, cache=True)
+def _split_at_nul(data, n):
+    """The ``n`` words that ``data`` holds joined at NUL as (their bytes, int64 ends)."""
+    out = np.empty(len(data), np.uint8)
+    ends = np.empty(n, np.int64)
+    k = t = 0
+    for byte in data:  # without a branch a byte: a NUL comes every few bytes
+        out[k] = byte
+        ends[t] = k
+        nul = byte == 0
+        k += 1 - nul
+        t += nul
+    ends[n - 1] = k
+    return out[:k], ends
+
+
+def _read_only(data):
+    """``data``, read-only: one compiled version of a kernel (bytes give read-only arrays)."""
+    if data.flags.writeable:
+        data = data.view()
+        data.flags.writeable = False
+    return data
 
 
 class Lexicon:
@@ -155,19 +198,31 @@ class Lexicon:
 
     def lookup(self, tokens):
         """int32 ids of ``tokens`` (a list of str); unseen words get the next ids."""
-        return self.lookup_utf8(*_utf8(tokens))
+        data = nul_joined("\0".join(tokens), len(tokens))
+        if data is None:
+            return self.lookup_utf8(*_utf8_each(tokens))
+        return self.lookup_joined(data, len(tokens))
 
     def lookup_utf8(self, data, ends, insert=True):
         """int32 ids of the words ``data[ends[i - 1]:ends[i]]`` (uint8 UTF-8, int64 ends);
         with ``insert=False`` unseen words get -1 and are not added."""
-        if data.flags.writeable:  # one compiled version: bytes give read-only arrays
-            data = data.view()
-            data.flags.writeable = False
+        data = _read_only(data)
         if insert:
             self._make_room(len(ends), len(data))
         out = np.empty(len(ends), np.int32)
         self.n_words = _intern(data, ends, self.table, self.hashes, self.blob, self.bounds,
                                self.n_words, out, insert)
+        return out
+
+    def lookup_joined(self, data, n, insert=True):
+        """:meth:`lookup_utf8` of the ``n`` words that ``data`` holds each followed by a NUL
+        (as :func:`nul_joined` gives them)."""
+        data = _read_only(data)
+        if insert:
+            self._make_room(n, len(data))
+        out = np.empty(n, np.int32)
+        self.n_words = _intern(data, _NO_ENDS, self.table, self.hashes, self.blob,
+                               self.bounds, self.n_words, out, insert)
         return out
 
     def _make_room(self, n_tokens, n_bytes):
@@ -241,11 +296,13 @@ class WordList(Sequence):
         return iter(self.tolist())
 
     def tolist(self):
-        """Every word, as a list of str (decoded at once when the words are ASCII)."""
+        """Every word, as a list of str (decoded at once, joined at NUL, when none holds one)."""
+        if not len(self):
+            return []
+        if not (self.blob == 0).any():
+            joined = np.insert(self.blob, self.bounds[1:-1], 0)
+            return joined.tobytes().decode(ENCODING, ERRORS).split("\0")
         bounds = self.bounds.tolist()
-        if not (self.blob >= 0x80).any():
-            text = self.blob.tobytes().decode("ascii")
-            return [text[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
         return [self._decode(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
     def __eq__(self, other):

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._analyzer import DEFAULT_TOKEN_PATTERN, check_corpus, check_tokens, to_tokens
 from ._corpus import _token_error
-from ._lexicon import Lexicon, WordList, _utf8
+from ._lexicon import Lexicon, WordList, _utf8, nul_joined
 from ._persist import (FORMAT_NAME, FORMAT_VERSION, PHRASES_PASS_MEMBERS, _atomic_savez,
                        _json_bytes, _params_to_json)
 from ._version import __version__
@@ -310,28 +310,33 @@ class Phrases(TokenizationMixin, TransformerMixin, BaseEstimator):
 
     def _transform(self, X):
         out = []
-        for tokens, ids, offsets in _batches(X, self.build_analyzer(),
-                                             self.passes_[0].words, insert=False):
-            origin = np.arange(len(ids), dtype=np.int64)
+        for docs, ids, offsets in _batches(X, self.build_analyzer(),
+                                           self.passes_[0].words, insert=False):
+            origin, read = np.arange(len(ids), dtype=np.int64), offsets
             for p, stage in enumerate(self.passes_):
                 ids, offsets, kept = stage.join(ids, offsets)
                 origin = np.where(kept >= 0, origin[np.maximum(kept, 0)], -1)
                 if p + 1 < len(self.passes_):
                     ids = np.where(ids >= 0, stage.remap[np.maximum(ids, 0)], -1)
-            out.extend(self._strings(ids, offsets, origin, tokens))
+            out.extend(self._strings(ids, offsets, origin, (docs, read)))
         return out
 
-    def _strings(self, ids, offsets, origin, tokens):
-        """Token lists of the last pass's output ``ids``; an unseen token (-1) is
-        ``tokens[origin]``."""
-        if "_pool" not in self.__dict__:
-            self._pool = np.array(self.passes_[-1].pool(), dtype=object)
-        flat = self._pool[np.maximum(ids, 0)]
+    def _strings(self, ids, offsets, origin, read):
+        """Token lists of the last pass's output ``ids``; an unseen token (-1) is the token
+        at ``origin`` of the documents ``read``, ``(token lists, their offsets)``."""
+        if "_pool" not in self.__dict__:  # the output strings, and None: what -1 takes
+            self._pool = np.array([*self.passes_[-1].pool(), None], dtype=object)
+        flat = self._pool.take(ids)
         unseen = np.flatnonzero(ids < 0)
         if len(unseen):
-            flat[unseen] = [tokens[i] for i in origin[unseen]]
-        flat = flat.tolist()
-        return [flat[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+            docs, bounds = read
+            at = origin[unseen]
+            doc = np.searchsorted(bounds, at, side="right") - 1
+            flat[unseen] = [docs[d][t] for d, t in zip(doc.tolist(),
+                                                       (at - bounds[doc]).tolist())]
+        # C loops only: a Python step a document would cost more than the rest
+        return list(map(flat.tolist().__getitem__,
+                        map(slice, offsets[:-1].tolist(), offsets[1:].tolist())))
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -353,37 +358,46 @@ def _gc_paused():
 
 
 def _batches(X, analyzer, lexicon, insert):
-    """``(tokens, ids, offsets)`` of batches of about :data:`BATCH_TOKENS` tokens (whole
-    documents): the flat tokens, their int32 ids in ``lexicon`` (-1: unseen, when not
-    ``insert``) and int64 document offsets."""
+    """``(docs, ids, offsets)`` of batches of about :data:`BATCH_TOKENS` tokens (whole
+    documents): the token lists, their tokens' int32 ids in ``lexicon`` (-1: unseen, when
+    not ``insert``) and int64 document offsets into ``ids``."""
     documents = iter(check_corpus(X))
     first = 0  # the first document of ``docs``
     while docs := list(itertools.islice(documents, BATCH_DOCS)):
         if set(map(type, docs)) != {list}:  # token lists are used as they are
             docs = [doc if type(doc) is list else to_tokens(doc, i, analyzer, check=False)
                     for i, doc in enumerate(docs, first)]
-        bounds = np.cumsum([0, *map(len, docs)])
+        bounds = np.zeros(len(docs) + 1, np.int64)
+        np.cumsum(np.fromiter(map(len, docs), np.int64, len(docs)), out=bounds[1:])
         start = 0
         while start < len(docs):
             stop = int(np.searchsorted(bounds, bounds[start] + BATCH_TOKENS))
             stop = min(max(stop, start + 1), len(docs))
-            # _utf8 refuses a token that is not a str
-            yield _batch(list(itertools.chain.from_iterable(docs[start:stop])),
-                         bounds[start:stop + 1] - bounds[start], first + start, lexicon, insert)
+            yield _batch(docs[start:stop], bounds[start:stop + 1] - bounds[start],
+                         first + start, lexicon, insert)
             start = stop
         first += len(docs)
 
 
-def _batch(tokens, offsets, first, lexicon, insert):
+def _batch(docs, offsets, first, lexicon, insert):
     try:
-        ids = lexicon.lookup_utf8(*_utf8(tokens), insert=insert)
+        # each document joined, then the documents: no flat list of the tokens (half the
+        # time); the empty ones are left out, or each would add an empty token
+        n = int(offsets[-1])
+        data = nul_joined("\0".join(map("\0".join, filter(None, docs))), n)
+        ids = (lexicon.lookup_joined(data, n, insert) if data is not None
+               else lexicon.lookup_utf8(*_utf8(_flat(docs)), insert=insert))
     except TypeError:  # a token that is not a str: name it and its document
-        for position, (lo, hi) in enumerate(zip(offsets[:-1], offsets[1:]), first):
-            check_tokens(tokens[lo:hi], position)
+        for position, doc in enumerate(docs, first):
+            check_tokens(doc, position)
         raise
     except UnstorableWord as exc:
         raise _token_error(exc, np.diff(offsets), first) from None
-    return tokens, ids, offsets.astype(np.int64)
+    return docs, ids, offsets
+
+
+def _flat(docs):
+    return list(itertools.chain.from_iterable(docs))
 
 
 class _Pass:
@@ -422,7 +436,7 @@ class _Pass:
         members = {"words_blob": words.blob, "words_bounds": words.bounds,
                    "middles_blob": middles.blob, "middles_bounds": middles.bounds,
                    "counts": self.counts, "connector": self.connector.astype(np.uint8),
-                   "pairs": self.pairs.keys[:len(self.pairs)], "pair_counts": self.pair_counts}
+                   "pairs": self.pairs.keys(), "pair_counts": self.pair_counts}
         arrays.update({prefix + name: members[name] for name in PHRASES_PASS_MEMBERS})
         return {"n_tokens": int(self.n_tokens), "min_reduce": int(self.min_reduce)}
 
@@ -459,16 +473,16 @@ class _Pass:
         return stage
 
     def candidates(self, ids, offsets, insert):
-        """The candidates of a batch: their ids in ``pairs`` (-1: never counted, when not
-        ``insert``), and the positions of their first and last words and whether each is
-        its document's first (:func:`_candidates`)."""
+        """The candidates of a batch: their words ``a`` and ``b`` and their ``middles``
+        (ids in ``middles``; -1: never seen, when not ``insert``), the positions of their
+        first and last words and whether each is its document's first (:func:`_candidates`)."""
         a, b, middle, ends, has_middle, starts, stops, first = _candidates(
             ids, offsets, self.connector)
         middles = np.zeros(len(a), np.int32)
         if len(has_middle):
             middles[has_middle] = self.middles.lookup_utf8(middle.view(np.uint8), ends * 4,
                                                            insert=insert)
-        return self.pairs.lookup(a, b, middles, insert), starts, stops, first
+        return a, b, middles, starts, stops, first
 
     def add(self, ids, offsets, max_vocab_size):
         """Count a batch of documents (``ids`` in ``words``, none unseen)."""
@@ -478,7 +492,8 @@ class _Pass:
         self._connector = _room(self._connector, len(self.words))
         _count(self._counts, ids)
         self.n_tokens += len(ids)
-        pids = self.candidates(ids, offsets, insert=True)[0]
+        a, b, middles = self.candidates(ids, offsets, insert=True)[:3]
+        pids = self.pairs.lookup(a, b, middles, insert=True)
         self._pair_counts = _room(self._pair_counts, len(self.pairs))
         _count(self._pair_counts, pids)
         if max_vocab_size is not None:
@@ -508,8 +523,11 @@ class _Pass:
                          float(self.n_tokens), float(min_count), scoring == "npmi")
         self.phrase_ids = np.flatnonzero(scores > threshold)
         self.phrase_scores = scores[self.phrase_ids]
-        self.slot = np.full(len(self.pair_counts), -1, np.int64)
-        self.slot[self.phrase_ids] = np.arange(len(self.phrase_ids))
+        # transform looks candidates up among the phrases only: a table that stays in cache
+        self.found = PairTable()
+        self.found.lookup(a[self.phrase_ids].astype(np.int32),
+                          b[self.phrase_ids].astype(np.int32),
+                          middle[self.phrase_ids].astype(np.int32), insert=True)
         words, middles = self.words.words().tolist(), self.middles.words()
         inner = [delimiter.join(words[w] for w in middles.blob[lo:hi].view(np.int32))
                  for lo, hi in zip(middles.bounds[:-1], middles.bounds[1:])]
@@ -538,18 +556,21 @@ class _Pass:
         """A batch with the phrases joined: ``(ids, offsets, kept)``: output ids (a word's,
         or ``len(words) + `` a phrase's slot; -1 stays -1), their document offsets, and
         the input position of every token kept as it was (-1 for a phrase)."""
-        pids, starts, stops, first = self.candidates(ids, offsets, insert=False)
-        slots = np.where(pids >= 0, self.slot[np.maximum(pids, 0)], -1)
+        a, b, middles, starts, stops, first = self.candidates(ids, offsets, insert=False)
+        slots = self.found.lookup(a, b, middles, insert=False)
         return _join(ids, offsets, starts, stops, first, slots, len(self.words))
 
 
 class PairTable:
     """Candidates numbered in first-seen order by two int64 keys, in an open-addressing
-    table probed by numba for a whole batch."""
+    table probed by numba for a whole batch.
+
+    A slot holds ``(a << 32 | b, middle << 32 | id)`` (``-1`` first: free), so a probe
+    reads one cache line: the table of a large corpus is far bigger than the caches.
+    """
 
     def __init__(self):
-        self.table = np.full(1 << 10, -1, np.int32)
-        self.keys = np.empty((1 << 9, 2), np.int64)
+        self.table = np.full((1 << 10, 2), -1, np.int64)
         self.n = 0
 
     def __len__(self):
@@ -561,22 +582,24 @@ class PairTable:
         if insert:
             self._make_room(self.n + len(a))
         out = np.empty(len(a), np.int32)
-        self.n = _probe(a, b, middle, self.table, self.keys, self.n, out, insert)
+        self.n = _probe(a, b, middle, self.table, self.n, out, insert)
         return out
 
     def _make_room(self, most):
-        if most > len(self.keys):
-            self.keys = np.concatenate([self.keys, np.empty((most, 2), np.int64)])
         if 2 * most > len(self.table):
             size = len(self.table)
             while 2 * most > size:
                 size *= 2
-            self.table = np.full(size, -1, np.int32)
-            _rehash(self.keys[:self.n], self.table)
+            old, self.table = self.table, np.full((size, 2), -1, np.int64)
+            _rehash(old, self.table)
+
+    def keys(self):
+        """``(a << 32 | b, middle)`` of every candidate in id order, int64 of shape (n, 2)."""
+        return _ordered(self.table, self.n)
 
     def parts(self):
         """``(a, b, middle)`` of every candidate, int64."""
-        keys = self.keys[:self.n]
+        keys = self.keys()
         return keys[:, 0] >> 32, keys[:, 0] & 0xFFFFFFFF, keys[:, 1]
 
     def subset(self, keep):
@@ -611,7 +634,7 @@ def _slot(key, middle, mask):
 
 
 @numba.njit(cache=True, nogil=True)
-def _probe(a, b, middle, table, keys, n, out, insert):
+def _probe(a, b, middle, table, n, out, insert):
     mask = np.uint64(len(table) - 1)
     for i in range(len(a)):
         if a[i] < 0 or b[i] < 0 or middle[i] < 0:
@@ -620,31 +643,45 @@ def _probe(a, b, middle, table, keys, n, out, insert):
         key = (np.int64(a[i]) << 32) | np.int64(b[i])
         slot = _slot(key, middle[i], mask)
         while True:
-            p = table[slot]
-            if p < 0:
+            k = table[slot, 0]
+            if k < 0:
+                out[i] = -1
                 if insert:
-                    table[slot] = n
-                    keys[n, 0] = key
-                    keys[n, 1] = middle[i]
-                    p = n
+                    table[slot, 0] = key
+                    table[slot, 1] = (np.int64(middle[i]) << 32) | n
+                    out[i] = n
                     n += 1
-                out[i] = p
                 break
-            if keys[p, 0] == key and keys[p, 1] == middle[i]:
-                out[i] = p
+            if k == key and (table[slot, 1] >> 32) == middle[i]:
+                out[i] = table[slot, 1] & 0xFFFFFFFF
                 break
             slot = (slot + np.uint64(1)) & mask
     return n
 
 
 @numba.njit(cache=True, nogil=True)
-def _rehash(keys, table):
+def _rehash(old, table):
+    """The entries of the table ``old`` into the empty, larger ``table``."""
     mask = np.uint64(len(table) - 1)
-    for p in range(len(keys)):
-        slot = _slot(keys[p, 0], keys[p, 1], mask)
-        while table[slot] >= 0:
+    for s in range(len(old)):
+        if old[s, 0] < 0:
+            continue
+        slot = _slot(old[s, 0], old[s, 1] >> 32, mask)
+        while table[slot, 0] >= 0:
             slot = (slot + np.uint64(1)) & mask
-        table[slot] = p
+        table[slot, 0] = old[s, 0]
+        table[slot, 1] = old[s, 1]
+
+
+@numba.njit(cache=True, nogil=True)
+def _ordered(table, n):
+    keys = np.empty((n, 2), np.int64)
+    for s in range(len(table)):
+        if table[s, 0] >= 0:
+            p = table[s, 1] & 0xFFFFFFFF
+            keys[p, 0] = table[s, 0]
+            keys[p, 1] = table[s, 1] >> 32
+    return keys
 
 
 @numba.njit(cache=True, nogil=True)

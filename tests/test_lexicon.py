@@ -52,6 +52,39 @@ def test_many_words_and_hash_probing():
     _check(batches)
 
 
+def test_joined_and_ended_lookups_agree():
+    """A batch joined at NUL (the fast path) and as bytes and ends give the same ids, with
+    and without inserting; a token holding a NUL or a lone surrogate takes the slow path."""
+    from skw2v._lexicon import _utf8, nul_joined
+
+    rng = random.Random(1)
+    pool = ["".join(rng.choices("abcé日", k=rng.randint(0, 9))) for _ in range(3000)]
+    joined, ended = Lexicon(), Lexicon()
+    for _ in range(6):
+        batch = rng.choices(pool, k=4000)
+        data = nul_joined("\0".join(batch), len(batch))
+        assert np.array_equal(joined.lookup_joined(data, len(batch)),
+                              ended.lookup_utf8(*_utf8(batch)))
+        unseen = rng.choices(pool + ["new", "ünseen"], k=500)
+        data = nul_joined("\0".join(unseen), len(unseen))
+        assert np.array_equal(joined.lookup_joined(data, len(unseen), insert=False),
+                              ended.lookup_utf8(*_utf8(unseen), insert=False))
+    assert joined.words() == ended.words()
+    assert nul_joined("a\0b\0c", 2) is None and nul_joined("a\0\udcff", 2) is None
+    assert nul_joined("", 0) is None and nul_joined("", 1).tolist() == [0]
+
+
+def test_word_list_decodes_at_once_as_word_by_word():
+    """tolist decodes the words joined at NUL; undecodable bytes split by a word's end
+    decode as they do alone."""
+    blob = np.frombuffer(b"ab\xe6\x97cd\xff\xe6\x97\xa5x", np.uint8).copy()
+    wl = WordList(blob, np.array([0, 3, 4, 4, 7, 9, 11]))
+    assert wl.tolist() == [wl[i] for i in range(len(wl))] == [
+        "ab\udce6", "\udc97", "", "cd\udcff", "\udce6\udc97", "\udca5x"]
+    assert WordList.from_strs(["a\x00", "b"]).tolist() == ["a\x00", "b"]  # word by word
+    assert WordList.from_strs([]).tolist() == [] and WordList.from_strs([""]).tolist() == [""]
+
+
 def test_a_token_that_is_not_a_str_is_named():
     with pytest.raises(TypeError):
         Lexicon().lookup(["a", 3])

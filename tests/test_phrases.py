@@ -120,6 +120,51 @@ def test_unseen_words_and_empty_documents_pass_through(wiki):
                                      ["united_states"]]
 
 
+def test_unseen_and_odd_tokens_in_many_batches_match_gensim(wiki, monkeypatch):
+    """Unseen words are taken back from their documents batch by batch; empty tokens, tokens
+    holding a NUL (read a token at a time) and tuples are documents as gensim reads them."""
+    import skw2v._phrases as phrases_module
+
+    model = Phrases(connector_words=sorted(gensim_phrases.ENGLISH_CONNECTOR_WORDS)).fit(wiki)
+    peer = GensimPhrases(wiki, connector_words=gensim_phrases.ENGLISH_CONNECTOR_WORDS)
+    rng = np.random.default_rng(0)
+    docs = []
+    for i, doc in enumerate(wiki[:300]):
+        doc = list(doc)
+        for _ in range(3):  # unseen words, some between the words of a phrase
+            doc.insert(int(rng.integers(len(doc) + 1)), f"zzunseen{int(rng.integers(50))}")
+        docs.append(tuple(doc) if i % 7 == 0 else doc)
+    docs[5] = docs[5] + ["new", "york"]
+    docs[9] = ["a\x00b", "new", "york"] + list(docs[9])  # this batch: a token at a time
+    docs.insert(11, [])
+    monkeypatch.setattr(phrases_module, "BATCH_TOKENS", 500)
+    assert model.transform(docs) == [peer[list(doc)] for doc in docs]
+    assert model.transform(docs)[5][-1] == "new_york"
+    # an empty token passes through as any unseen word does (gensim drops it)
+    assert model.transform([["", "new", "york", ""]]) == [["", "new_york", ""]]
+
+
+def test_pair_table_numbers_pairs_as_a_dict_does():
+    from skw2v._phrases import PairTable
+
+    rng = np.random.default_rng(1)
+    table, reference = PairTable(), {}
+    for _ in range(12):  # grows from 1,024 slots
+        a, b, m = (rng.integers(0, 300, 2000).astype(np.int32) for _ in range(3))
+        got = table.lookup(a, b, m, insert=True)
+        assert got.tolist() == [reference.setdefault(key, len(reference))
+                                for key in zip(a.tolist(), b.tolist(), m.tolist())]
+    a, b, m = (rng.integers(-1, 400, 5000).astype(np.int32) for _ in range(3))
+    assert table.lookup(a, b, m, insert=False).tolist() == [
+        reference.get(key, -1) if min(key) >= 0 else -1
+        for key in zip(a.tolist(), b.tolist(), m.tolist())]
+    keys = list(reference)
+    assert np.array_equal(np.stack(table.parts(), axis=1), np.array(keys))
+    keep = rng.random(len(keys)) < 0.3
+    assert np.array_equal(np.stack(table.subset(keep).parts(), axis=1),
+                          np.array(keys)[keep])
+
+
 def test_raw_text_is_tokenized_as_cbowvectorizer_does(wiki):
     text = [" ".join(doc) for doc in wiki]
     model = Phrases().fit(text)
