@@ -41,7 +41,9 @@ from skw2v.dask import (
 from skw2v.dask._engine import ClusterCorpus  # noqa: E402
 from skw2v.dask._vectorizer import _sample  # noqa: E402
 
-PARAMS = dict(vector_size=32, min_count=3, epochs=2, random_state=0)
+LOCAL = dict(vector_size=32, min_count=3, epochs=2, random_state=0)
+# "parallel": the test client's two workers share one machine, where "auto" lets one train
+PARAMS = dict(LOCAL, strategy="parallel")
 
 
 @pytest.fixture
@@ -248,7 +250,7 @@ def test_merged_lexicons_of_partitions_are_the_lexicon_of_the_whole(lee_docs):
 def test_the_fitted_model_is_a_local_model(client, lee_docs, tmp_path):
     bag = db.from_sequence(lee_docs, npartitions=7)
     vec = CBOWVectorizer(**PARAMS).fit(bag)
-    local = LocalVectorizer(**PARAMS, n_jobs=1).fit(lee_docs)
+    local = LocalVectorizer(**LOCAL, n_jobs=1).fit(lee_docs)
     assert vec.wv_.index_to_key == local.wv_.index_to_key  # same words, same order
     np.testing.assert_array_equal(vec.wv_.counts, local.wv_.counts)
     assert vec._vocab.rare_counts == local._vocab.rare_counts
@@ -313,7 +315,8 @@ def test_the_sif_sample_takes_documents_from_every_partition(client):
 def test_both_strategies_learn_real_neighbours_and_are_reproducible(client, lee_docs, strategy):
     """gensim's sanity check on lee_background: "bombings" among the 50 words nearest to
     "attacks", for every worker training (replicas) and for one trainer fed by the others."""
-    params = dict(vector_size=50, min_count=2, epochs=20, random_state=0, sample=0)
+    params = dict(vector_size=50, min_count=2, epochs=20, random_state=0, sample=0,
+                  n_jobs=1)  # one training thread: "single" would take both of this machine
     bag = db.from_sequence(lee_docs, npartitions=4)
     vec = CBOWVectorizer(**params, strategy=strategy).fit(bag)
     assert "bombings" in [w for w, _ in vec.most_similar("attacks", topn=50)]
@@ -373,28 +376,43 @@ def test_auto_strategy_lets_one_worker_train_only_when_it_holds_most_of_the_core
     from skw2v.dask._cost import SYNC_SHARE, choose_strategy
 
     assert choose_strategy([1]) == "parallel"
+    # workers on machines of their own
     assert choose_strategy([1, 1]) == choose_strategy([8, 8, 8, 8]) == "parallel"
     assert choose_strategy([16, 1]) == choose_strategy([16, 2, 1]) == "single"
     # the line: every thread less the syncs' share against the largest worker alone
     assert choose_strategy([8, 2]) == ("parallel" if 10 * (1 - SYNC_SHARE) > 8 else "single")
+    # workers sharing a machine: a lone trainer takes its every thread, replicas only share them
+    assert choose_strategy([1, 1], [2, 2]) == choose_strategy([4] * 4, [16] * 4) == "single"
+    assert choose_strategy([4] * 8, [16, 16, 16, 16, 16, 16, 16, 16]) == "parallel"  # 2 machines
 
 
-def test_the_single_trainer_is_the_worker_with_most_threads(client, lee_docs, monkeypatch):
+def test_the_single_trainer_is_the_worker_whose_machine_has_most_threads(client, lee_docs,
+                                                                        monkeypatch):
     from skw2v.dask import _engine, _vectorizer
 
     chosen = []
     original = _engine.DaskSingleEngine.__init__
 
-    def spy(self, *args, trainer, **kw):
-        chosen.append(trainer)
-        original(self, *args, trainer=trainer, **kw)
+    def spy(self, *args, trainer, n_threads, **kw):
+        chosen.append((trainer, n_threads))
+        original(self, *args, trainer=trainer, n_threads=n_threads, **kw)
 
     monkeypatch.setattr(_engine.DaskSingleEngine, "__init__", spy)
+    params = {**PARAMS, "strategy": "auto"}
+    bag = db.from_sequence(lee_docs, npartitions=4)
+    # the test client: two workers of one thread on this machine; one trains, with both
+    vec = CBOWVectorizer(**params).fit(bag)
     workers = sorted(client.scheduler_info()["workers"])
-    monkeypatch.setattr(_vectorizer, "worker_threads",
+    assert len(chosen) == 1 and chosen[0][0] in workers and chosen[0][1] == 2
+    assert len(vec.loss_curve_) == 2
+    CBOWVectorizer(**{**params, "n_jobs": 1}).fit(bag)  # one thread alone: replicas win
+    assert len(chosen) == 1
+    # as if on machines of their own, one of them larger
+    monkeypatch.setattr(_vectorizer, "machine_threads",
                         lambda c, ws, n: {w: 4 if w == workers[1] else 1 for w in ws})
-    vec = CBOWVectorizer(**PARAMS).fit(db.from_sequence(lee_docs, npartitions=4))  # auto
-    assert chosen == [workers[1]] and len(vec.loss_curve_) == 2
+    monkeypatch.setattr(_vectorizer, "worker_threads", _vectorizer.machine_threads)
+    CBOWVectorizer(**params).fit(bag)
+    assert chosen[1] == (workers[1], 4)
 
 
 def test_transform_of_a_bag_is_a_lazy_array_equal_to_the_local_transform(client, lee_docs):
@@ -410,7 +428,7 @@ def test_transform_of_a_bag_is_a_lazy_array_equal_to_the_local_transform(client,
 def test_init_vectors_on_the_cluster_keep_locked_rows(client, lee_docs):
     from skw2v import KeyedVectors
 
-    pretrained = LocalVectorizer(**PARAMS, n_jobs=1).fit(lee_docs[:150])
+    pretrained = LocalVectorizer(**LOCAL, n_jobs=1).fit(lee_docs[:150])
     init = KeyedVectors(pretrained.wv_.index_to_key, pretrained.wv_.vectors)
     bag = db.from_sequence(lee_docs, npartitions=4)
     vec = CBOWVectorizer(**PARAMS, init_vectors=init, lock_init_vectors=True).fit(bag)
@@ -429,7 +447,7 @@ def test_fit_and_transform_a_dask_dataframe_column(client, lee_docs):
     frame = dd.from_pandas(pd.DataFrame({"text": lee_docs, "n": range(len(lee_docs))}),
                            npartitions=3)
     vec = CBOWVectorizer(**PARAMS).fit(frame["text"])
-    assert vec.wv_.index_to_key == LocalVectorizer(**PARAMS).fit(lee_docs).wv_.index_to_key
+    assert vec.wv_.index_to_key == LocalVectorizer(**LOCAL).fit(lee_docs).wv_.index_to_key
     np.testing.assert_array_equal(vec.transform(frame["text"]).compute(),
                                   vec.transform(lee_docs))
     with pytest.raises(ValueError, match=r"columns \['text', 'n'\].*df\['text'\]"):
@@ -521,13 +539,13 @@ def test_bad_inputs_and_settings_are_refused_before_anything_runs(client, lee_do
     with pytest.raises(ValueError, match="hogwild"):
         CBOWVectorizer(**PARAMS, solver="minibatch").fit(bag)
     with pytest.raises(ValueError, match="strategy='single'.*GPU"):
-        CBOWVectorizer(**PARAMS, device="gpu", strategy="parallel").fit(bag)
+        CBOWVectorizer(**PARAMS, device="gpu").fit(bag)
     with pytest.raises(ValueError, match="merge"):
         CBOWVectorizer(**PARAMS, merge="median").fit(bag)
     with pytest.raises(ValueError, match="words_per_round"):
         CBOWVectorizer(**PARAMS, words_per_round="many").fit(bag)
     with pytest.raises(ValueError, match="strategy"):
-        CBOWVectorizer(**PARAMS, strategy="star").fit(bag)
+        CBOWVectorizer(**{**PARAMS, "strategy": "star"}).fit(bag)
     with pytest.raises(ValueError, match="corpus is empty"):
         CBOWVectorizer(**PARAMS).fit(db.from_sequence(["", " "], npartitions=2))
     with pytest.raises(ValueError, match="min_count=3"):
@@ -536,7 +554,7 @@ def test_bad_inputs_and_settings_are_refused_before_anything_runs(client, lee_do
     with pytest.raises(TypeError, match="partial_fit takes local documents"):
         vec.partial_fit(bag)
     with pytest.raises(TypeError, match=r"skw2v\.dask\.CBOWVectorizer"):
-        LocalVectorizer(**PARAMS).fit(bag)
+        LocalVectorizer(**LOCAL).fit(bag)
 
 
 def test_a_model_too_large_for_the_workers_is_refused_and_the_fit_kept(lee_docs):
@@ -590,7 +608,7 @@ def test_worker_processes_and_a_worker_killed_mid_fit(lee_docs, tmp_path):
             killed.append(victim)
 
     params = dict(vector_size=50, min_count=2, epochs=8, random_state=0, sample=0,
-                  words_per_round=15_000)  # 2 rounds an epoch: 16 in all
+                  words_per_round=15_000, strategy="parallel")  # 2 rounds an epoch: 16 in all
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:

@@ -13,10 +13,10 @@ encoded them, dealt into one share per worker by their sizes alone
   the worker that owns it. A replica is a chain of pure tasks on its worker:
   only the synced rows travel, never the whole model, and a lost worker's
   replica is recomputed from its inputs.
-* :class:`DaskSingleEngine` ("single"): one worker (the one with most
-  threads) trains the whole corpus with its threads, one pure task an
-  epoch; the others only read, tokenize, count and encode (4 bytes a token
-  travel to the trainer).
+* :class:`DaskSingleEngine` ("single"): one worker (the one whose machine
+  has most threads) trains the whole corpus with every thread of its
+  machine, one pure task an epoch; the others only read, tokenize, count and
+  encode (4 bytes a token travel to the trainer).
 
 A whole epoch is submitted at once (nothing in it depends on the client), so
 rounds follow each other on the cluster without a round trip through the
@@ -260,16 +260,19 @@ class DaskSingleEngine(_ClusterEngine):
         As in :class:`DaskReplicaEngine`.
     trainer : str
         The address of the worker that trains.
+    n_threads : int
+        Its training threads (the hogwild engine's; every thread of its machine by
+        default: the other workers there are idle while it trains).
     device : str
         "cpu" (the hogwild engine on the trainer's threads) or a GPU device
         of the trainer's ("gpu", "cuda:N": the CUDA hogwild engine).
     """
 
     def __init__(self, corpus, tables, syn0, syn1neg, *, window, negative, random_state,
-                 client, n_jobs, trainer, start="draw", device="cpu"):
+                 client, n_jobs, trainer, n_threads, start="draw", device="cpu"):
         super().__init__(corpus, tables, syn0, syn1neg, window=window, negative=negative,
                          random_state=random_state, client=client, n_jobs=n_jobs, start=start)
-        self.trainer, self.device = trainer, device
+        self.trainer, self.n_threads, self.device = trainer, n_threads, device
         pin = dict(workers=[trainer], allow_other_workers=True)
         self.joined = client.submit(_tasks.join_parts, corpus.parts, **pin)
         self.state = self._start(0, trainer, sync=False)
@@ -280,7 +283,7 @@ class DaskSingleEngine(_ClusterEngine):
         seed = int(self.random_state.randint(2**32, dtype=np.uint64))
         self.state = self.client.submit(
             _tasks.train_epoch, self.state, self.tables, self.joined, schedule, epoch,
-            window=self.window, negative=self.negative, seed=seed, n_jobs=self.n_jobs,
+            window=self.window, negative=self.negative, seed=seed, n_threads=self.n_threads,
             device=self.device, workers=[self.trainer], allow_other_workers=self.device == "cpu")
         report(ChunkTally(*self.client.submit(_tasks.replica_tally, self.state).result()))
         self.checks = np.array([self.client.submit(_tasks.checksum, self.state).result()])

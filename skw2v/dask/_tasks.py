@@ -153,19 +153,18 @@ def join_parts(parts):
     return concatenate(parts)
 
 
-def train_epoch(state, tables, corpus, schedule, epoch, *, window, negative, seed, n_jobs,
+def train_epoch(state, tables, corpus, schedule, epoch, *, window, negative, seed, n_threads,
                 device="cpu"):
     """One epoch of the whole corpus on this worker, in place (``state`` is consumed, as a
     replica's round consumes it): the next state, with its tally.
 
-    ``device="cpu"``: the hogwild engine on the worker's threads (``n_jobs``);
+    ``device="cpu"``: the hogwild engine on ``n_threads`` threads;
     a GPU device: the CUDA hogwild engine on this worker's GPU.
     """
     weights = replicas.current(state).weights
     options = dict(window=window, negative=negative, random_state=np.random.RandomState(seed))
     if device == "cpu":
-        engine = HogwildEngine(corpus, tables, *weights, n_threads=worker_threads(n_jobs),
-                               **options)
+        engine = HogwildEngine(corpus, tables, *weights, n_threads=n_threads, **options)
     else:
         xp, index = resolve_device(device)
         engine = engine_class("hogwild", gpu=True)(corpus, tables, *weights, xp=xp,

@@ -199,11 +199,13 @@ lock_init_vectors
             syn0 = local.init_input_vectors(rng, len(vocab), self.vector_size)
             locked = self._start_from(init, vocab, syn0)
         syn1neg = np.zeros_like(syn0)
+        # the SIF component is estimated on documents spread over the corpus, as in a local
+        # fit; they are taken now, to arrive while training runs
+        sample = held(_sample_futures(client, corpus, SIF_MAX_TOKENS))
         history = self._train_on_cluster(client, corpus, vocab_f, syn0, syn1neg, rng, held,
                                          start="draw" if init is None else "host",
                                          locked=locked)
-        # the SIF component is estimated on documents spread over the corpus, as in a local fit
-        self._install(_sample(client, corpus, SIF_MAX_TOKENS), vocab, syn0, syn1neg, rng,
+        self._install(concatenate(client.gather(sample)), vocab, syn0, syn1neg, rng,
                       history, total_words=total_words)
 
     def _read_on_cluster(self, client, parts, held):
@@ -245,12 +247,17 @@ lock_init_vectors
         options = dict(window=self.window, negative=self.negative, random_state=rng,
                        client=client, n_jobs=self.n_jobs, start=start)
         threads = worker_threads(client, corpus.workers, self.n_jobs)
+        # a lone trainer may take every thread of its machine: the workers beside it only
+        # read and encode, and are idle while it trains
+        alone = machine_threads(client, corpus.workers, self.n_jobs)
         if self.device != "cpu":
+            trainer = gpu_worker(client, self.device, alone)
             engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, device=self.device,
-                                      trainer=gpu_worker(client, self.device, threads), **options)
-        elif self._strategy(threads) == "single":
-            trainer = max(corpus.workers, key=threads.__getitem__)  # ties: the first share's
-            engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, trainer=trainer, **options)
+                                      trainer=trainer, n_threads=alone[trainer], **options)
+        elif self._strategy(threads, alone) == "single":
+            trainer = max(corpus.workers, key=alone.__getitem__)  # ties: the first share's
+            engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, trainer=trainer,
+                                      n_threads=alone[trainer], **options)
         else:
             engine = DaskReplicaEngine(corpus, tables, syn0, syn1neg,
                                        words_per_round=self.words_per_round, merge=self.merge,
@@ -262,11 +269,12 @@ lock_init_vectors
         finally:
             held(engine.futures())
 
-    def _strategy(self, threads):
-        """"parallel" or "single" for workers with ``threads`` ({address: training threads})."""
+    def _strategy(self, threads, alone):
+        """"parallel" or "single" for workers with ``threads`` and ``alone``
+        ({address: training threads} as a replica / as the lone trainer)."""
         if self.strategy != "auto":
             return self.strategy
-        return choose_strategy(list(threads.values()))
+        return choose_strategy(list(threads.values()), list(alone.values()))
 
     # --------------------------------------------------------------- transform
     def transform(self, X):
@@ -311,9 +319,21 @@ def gpu_worker(client, device, threads):
 
 
 def worker_threads(client, workers, n_jobs):
-    """Training threads of each of ``workers`` (addresses) with ``n_jobs``."""
+    """Training threads of each of ``workers`` (addresses) with ``n_jobs``, as a replica:
+    the worker's own threads."""
     have = {a: info["nthreads"] for a, info in client.scheduler_info()["workers"].items()}
     return {a: _tasks.threads_for(n_jobs, have.get(a, 1)) for a in workers}
+
+
+def machine_threads(client, workers, n_jobs):
+    """Training threads of each of ``workers`` with ``n_jobs`` as the lone trainer: the
+    threads of every worker on its machine (its host), all idle while it trains."""
+    info = client.scheduler_info()["workers"]
+    host = {a: w.get("host") or a for a, w in info.items()}
+    on_host = {}
+    for a, w in info.items():
+        on_host[host[a]] = on_host.get(host[a], 0) + w["nthreads"]
+    return {a: _tasks.threads_for(n_jobs, on_host.get(host.get(a), 1)) for a in workers}
 
 
 def _n_tokens(raw):
@@ -418,11 +438,15 @@ def _cluster_corpus(client, encoded, share, workers):
 def _sample(client, corpus, max_words):
     """About ``max_words`` words of documents from places spread over the corpus, gathered
     here: each partition gives its share of the words from its share of the places."""
+    return concatenate(client.gather(_sample_futures(client, corpus, max_words)))
+
+
+def _sample_futures(client, corpus, max_words):
+    """:func:`_sample`, as the futures of its pieces."""
     pieces = max(SIF_PIECES // len(corpus.parts), 1)
-    return concatenate(client.gather([
-        client.submit(_tasks.corpus_sample, part, max(max_words * words // corpus.n_words, 1),
-                      pieces)
-        for part, words in zip(corpus.parts, corpus.words) if words]))
+    return [client.submit(_tasks.corpus_sample, part, max(max_words * words // corpus.n_words, 1),
+                          pieces)
+            for part, words in zip(corpus.parts, corpus.words) if words]
 
 
 def check_worker_memory(client, n_words, dim):
