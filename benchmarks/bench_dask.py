@@ -21,7 +21,9 @@ One command, one markdown report (copy-paste into RESULTS.md):
 * words/s = corpus tokens x epochs / fit seconds (both passes over the text included);
   "rounds" = merges in the whole fit ("auto": rounds that lengthen as the rate decays,
   counted from the same plan on the corpus tokens, where the fit plans on its
-  in-vocabulary words: a few percent fewer; an integer: rounds an epoch). Overhead per round
+  in-vocabulary words: a few percent fewer; an integer: rounds an epoch; "-": one trainer,
+  whole epochs). "dask auto (single)": the strategy "auto" took, resolved as the estimator
+  does (the workers of one LocalCluster share one machine). Overhead per round
   (--overhead): with K=2, the fit time at 32 rounds an epoch minus the fit time at 8,
   divided by the extra rounds.
 * traffic: the bytes the workers sent (each worker's ``transfer_outgoing_bytes_total``, the
@@ -164,8 +166,10 @@ def main(argv=None):
                     est.fit(bag())
                     seconds = time.perf_counter() - start
                     after = sent_bytes()
-                    record(f"dask {strategy}", k, rule, n_rounds, seconds, est.wv_, seed,
-                           [after[w] - before.get(w, 0) for w in after])
+                    took = taken_strategy(est)
+                    record(f"dask {strategy}" + (f" ({took})" if strategy == "auto" else ""),
+                           k, rule, n_rounds if took == "parallel" else "-", seconds, est.wv_,
+                           seed, [after[w] - before.get(w, 0) for w in after])
             if args.overhead and k == 2:  # 8 vs 32 rounds an epoch: the cost of a round
                 for n_rounds in (8, 32):
                     for seed in range(args.seeds):
@@ -175,6 +179,19 @@ def main(argv=None):
                         record("dask", k, rules[0], n_rounds, time.perf_counter() - start,
                                est.wv_, seed)
     report(args, rows, n_tokens, params)
+
+
+def taken_strategy(est):
+    """The strategy ``est``'s fit took on the current cluster (``"auto"`` resolved as the
+    estimator resolves it, from every worker's threads and their machines')."""
+    from distributed import default_client
+
+    from skw2v.dask import _vectorizer as dv
+
+    client = default_client()
+    workers = sorted(client.scheduler_info()["workers"])
+    return est._strategy(dv.worker_threads(client, workers, est.n_jobs),
+                         dv.machine_threads(client, workers, est.n_jobs))
 
 
 def sent_bytes():
@@ -216,7 +233,7 @@ def report(args, rows, n_tokens, params):
     for (system, k, rule, n_rounds), rs in groups.items():
         mean = {key: sum(r[key] for r in rs) / len(rs)
                 for key in keys + ["seconds", "wps", "sent", "top", "total"]}
-        rounds = "-" if system == "local" else (
+        rounds = "-" if n_rounds == "-" else (  # local, or one trainer: whole epochs
             f"{merges(n_rounds, k, n_tokens, params['epochs'])}"
             + (" (auto)" if n_rounds == "auto" else f" ({n_rounds}/epoch)"))
         traffic = ("-", "-") if system == "local" else (

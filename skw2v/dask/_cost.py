@@ -16,7 +16,8 @@ sync share the "auto" rounds keep to (:data:`SYNC_SHARE`).
 STRATEGIES = ("auto", "parallel", "single")
 SYNC_SHARE = 0.2   # share of a parallel fit's time given to syncs in the rule: the cost model
                    # predicts 16-28 % for 16 machines of 16 cores at 10 GbE, V = 1M, d = 300,
-                   # with 0.3-0.5 s rounds (far more on one machine's loopback: 0.59x there)
+                   # with 0.3-0.5 s rounds (far more on one machine's loopback, where
+                   # replicas fit at 0.65-0.81x the local estimator)
 
 
 def choose_strategy(threads, alone=None):

@@ -49,7 +49,7 @@ class CBOWVectorizer(local.CBOWVectorizer):
     ``merge``). With ``strategy="single"`` one worker trains on everything
     the others read and encoded. The partitions are dealt into the workers'
     shares by their sizes alone,
-    so with ``random_state`` set and one thread per worker a fit is
+    so with ``random_state`` set and one training thread per trainer a fit is
     reproducible whichever worker read which partition. The fitted
     attributes are exactly a local fit's: ``save``/:func:`skw2v.load` (which gives a plain
     :class:`skw2v.CBOWVectorizer`), pickle, ``most_similar`` and
@@ -74,7 +74,9 @@ lock_init_vectors
         With a GPU ``device`` ("gpu", "cuda:N") one worker that has a GPU
         trains on it, fed by the others (``strategy`` "auto" or "single").
     n_jobs : int or None, default=-1
-        Training threads; on a cluster, per worker (-1: the worker's threads).
+        Training threads; on a cluster, per worker (-1: the worker's threads; a
+        lone trainer's, ``strategy="single"``: every thread of its machine). One
+        training thread makes a seeded fit reproducible (bit for bit).
     words_per_round : int or "auto", default="auto"
         ``"parallel"``: words each worker trains between two syncs (the largest share's;
         the others are cut into as many rounds). ``"auto"``: short rounds
@@ -97,13 +99,14 @@ lock_init_vectors
         the user guide's "Training on a cluster".
     strategy : {"auto", "parallel", "single"}, default="auto"
         ``"parallel"``: every worker trains (replicas synced by tiers of
-        frequent rows; only those rows travel). ``"single"``: the worker
-        with the most threads trains the whole corpus with them, the others
-        only read, tokenize, count and encode (4 bytes a token travel to
-        it), exactly one machine's training. ``"auto"``: ``"parallel"``
-        unless one worker alone has more training threads than all of them
-        together less the syncs' share of the time (the cost model of the
-        user guide's "Training on a cluster").
+        frequent rows; only those rows travel). ``"single"``: a worker of
+        the machine with the most threads trains the whole corpus with every
+        thread of that machine, the others only read, tokenize, count and
+        encode (4 bytes a token travel to it), exactly one machine's
+        training. ``"auto"``: ``"parallel"`` unless one machine alone has
+        more threads than all the workers together less the syncs' share of
+        the time (the cost model of the user guide's "Training on a
+        cluster"); so ``"single"`` whenever the workers share one machine.
 
     See Also
     --------
