@@ -9,6 +9,7 @@ benchmarks/bench_dask.py's (RESULTS.md).
 
 import os
 import pickle
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -415,6 +416,33 @@ def test_the_single_trainer_is_the_worker_whose_machine_has_most_threads(client,
     assert chosen[1] == (workers[1], 4)
 
 
+def test_a_lone_trainer_without_room_for_the_corpus_gives_way_to_replicas(client, lee_docs,
+                                                                          monkeypatch):
+    """The lone trainer holds the weights and the whole encoded corpus: where it cannot,
+    "auto" trains in parallel (each worker holds its share) and "single" says so, before
+    anything trains, and keeps the previous fit."""
+    from skw2v.dask import _engine, _vectorizer
+
+    bag = db.from_sequence(lee_docs, npartitions=4)
+    vec = CBOWVectorizer(**{**PARAMS, "strategy": "single"}).fit(bag)
+    before = vec.wv_.vectors.copy()
+    words = vec.corpus_total_words_
+    need = _vectorizer.lone_trainer_memory(len(vec.wv_), 32, SimpleNamespace(
+        n_words=words, n_docs=len(lee_docs)))
+    assert need >= 2 * 4 * len(vec.wv_) * 32 + 2 * 4 * (words - 1000)  # weights, ids twice
+    monkeypatch.setattr(_vectorizer, "lone_trainer_memory", lambda *a: 1 << 60)
+    with pytest.raises(MemoryError, match=r"training alone .* whole encoded corpus.*"
+                                          r"strategy='parallel'"):
+        vec.fit(bag)
+    np.testing.assert_array_equal(vec.wv_.vectors, before)
+    engines = []
+    original = _engine.DaskReplicaEngine.__init__
+    monkeypatch.setattr(_engine.DaskReplicaEngine, "__init__",
+                        lambda self, *a, **kw: engines.append(1) or original(self, *a, **kw))
+    CBOWVectorizer(**{**PARAMS, "strategy": "auto"}).fit(bag)  # one machine, yet replicas
+    assert engines == [1]
+
+
 def test_transform_of_a_bag_is_a_lazy_array_equal_to_the_local_transform(client, lee_docs):
     vec = CBOWVectorizer(**PARAMS, agg="sif").fit(lee_docs)  # local input: a local fit
     bag = db.from_sequence(lee_docs + ["", "zzqx unknown"], npartitions=5)
@@ -464,8 +492,6 @@ def test_token_lists_fewer_partitions_than_workers_and_empty_partitions(client, 
 
 
 def test_words_per_round_sets_the_rounds_and_every_setting_trains(client, lee_docs):
-    from types import SimpleNamespace
-
     from skw2v.dask._engine import ClusterCorpus, DaskReplicaEngine, shares_of
 
     corpus = ClusterCorpus([None] * 3, np.array([5, 5, 5]), np.array([20_000, 10_000, 9_000]),

@@ -252,25 +252,40 @@ lock_init_vectors
         threads = worker_threads(client, corpus.workers, self.n_jobs)
         # a lone trainer may take every thread of its machine: the workers beside it only
         # read and encode, and are idle while it trains
-        alone = machine_threads(client, corpus.workers, self.n_jobs)
-        if self.device != "cpu":
-            trainer = gpu_worker(client, self.device, alone)
-            engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, device=self.device,
-                                      trainer=trainer, n_threads=alone[trainer], **options)
-        elif self._strategy(threads, alone) == "single":
-            trainer = max(corpus.workers, key=alone.__getitem__)  # ties: the first share's
-            engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, trainer=trainer,
-                                      n_threads=alone[trainer], **options)
-        else:
+        alone = machine_threads(client, sorted(client.scheduler_info()["workers"]), self.n_jobs)
+        trainer = self._lone_trainer(client, threads, alone, corpus, syn0.shape)
+        if trainer is None:
             engine = DaskReplicaEngine(corpus, tables, syn0, syn1neg,
                                        words_per_round=self.words_per_round, merge=self.merge,
                                        updates=updates, **options)
+        else:
+            engine = DaskSingleEngine(corpus, tables, syn0, syn1neg, trainer=trainer,
+                                      n_threads=alone[trainer], device=self.device, **options)
         schedule = Schedule(self.alpha, self.min_alpha, corpus.n_words, self.epochs)
         try:
             return run_epochs(engine, schedule, verbose=self.verbose, callbacks=self.callbacks,
                               owner=self, desc="training on the cluster")
         finally:
             held(engine.futures())
+
+    def _lone_trainer(self, client, threads, alone, corpus, shape):
+        """The worker that trains alone ("single", or a GPU ``device``), or None
+        ("parallel"). With "auto", a trainer that cannot hold the weights and the whole
+        encoded corpus gives way to "parallel" (each worker holds its share); forced, it is
+        a MemoryError."""
+        if self.device != "cpu":
+            trainer = gpu_worker(client, self.device, alone)
+        elif self._strategy(threads, {w: alone[w] for w in corpus.workers}) == "parallel":
+            return None
+        else:
+            trainer = max(corpus.workers, key=alone.__getitem__)  # ties: the first share's
+        try:
+            _check_lone_trainer(client, trainer, corpus, shape)
+        except MemoryError:
+            if self.strategy != "auto" or self.device != "cpu":
+                raise
+            return None
+        return trainer
 
     def _strategy(self, threads, alone):
         """"parallel" or "single" for workers with ``threads`` and ``alone``
@@ -337,6 +352,29 @@ def machine_threads(client, workers, n_jobs):
     for a, w in info.items():
         on_host[host[a]] = on_host.get(host[a], 0) + w["nthreads"]
     return {a: _tasks.threads_for(n_jobs, on_host.get(host.get(a), 1)) for a in workers}
+
+
+def lone_trainer_memory(n_words, dim, corpus):
+    """Bytes the lone trainer holds: the weights once, and the encoded corpus twice (its
+    partitions, and the copy they are joined into), 4 bytes a word and 8 a document."""
+    return local.model_memory(n_words, dim) + 2 * (4 * corpus.n_words + 8 * corpus.n_docs)
+
+
+def _check_lone_trainer(client, trainer, corpus, shape):
+    """MemoryError, before training, if ``trainer`` cannot hold what a lone trainer holds."""
+    need = lone_trainer_memory(*shape, corpus)
+    limit = client.scheduler_info()["workers"].get(trainer, {}).get("memory_limit") or None
+    physical, available = client.run(local._memory_limits, workers=[trainer]).get(
+        trainer, (None, None))
+    for have, what in ((limit, "its memory_limit"), (physical, "its machine's memory"),
+                       (available, "the memory available there now")):
+        if have is not None and need > have:
+            raise MemoryError(
+                f"One worker training alone ({trainer}) needs {need / 2**30:.2f} GiB: the weights "
+                f"({shape[0]} words x vector_size={shape[1]}) and the whole encoded corpus "
+                f"({corpus.n_words:,} words), more than it has ({what}: "
+                f"{have / 2**30:.2f} GiB). Use strategy='parallel' (each worker holds its own "
+                "share), or give that worker more memory (memory_limit=...).")
 
 
 def _n_tokens(raw):
