@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._analyzer import DEFAULT_TOKEN_PATTERN, check_corpus, check_tokens, to_tokens
 from ._corpus import _token_error
-from ._lexicon import Lexicon, WordList, _utf8, nul_joined
+from ._lexicon import Lexicon, WordList, _utf8, _utf8_each, nul_joined
 from ._persist import (FORMAT_NAME, FORMAT_VERSION, PHRASES_PASS_MEMBERS, _atomic_savez,
                        _json_bytes, _params_to_json)
 from ._version import __version__
@@ -386,7 +386,7 @@ def _batch(docs, offsets, first, lexicon, insert):
         n = int(offsets[-1])
         data = nul_joined("\0".join(map("\0".join, filter(None, docs))), n)
         ids = (lexicon.lookup_joined(data, n, insert) if data is not None
-               else lexicon.lookup_utf8(*_utf8(_flat(docs)), insert=insert))
+               else lexicon.lookup_utf8(*_utf8_each(_flat(docs)), insert=insert))
     except TypeError:  # a token that is not a str: name it and its document
         for position, doc in enumerate(docs, first):
             check_tokens(doc, position)

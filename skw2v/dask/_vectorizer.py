@@ -363,18 +363,15 @@ def lone_trainer_memory(n_words, dim, corpus):
 def _check_lone_trainer(client, trainer, corpus, shape):
     """MemoryError, before training, if ``trainer`` cannot hold what a lone trainer holds."""
     need = lone_trainer_memory(*shape, corpus)
-    limit = client.scheduler_info()["workers"].get(trainer, {}).get("memory_limit") or None
-    physical, available = client.run(local._memory_limits, workers=[trainer]).get(
-        trainer, (None, None))
-    for have, what in ((limit, "its memory_limit"), (physical, "its machine's memory"),
-                       (available, "the memory available there now")):
-        if have is not None and need > have:
-            raise MemoryError(
-                f"One worker training alone ({trainer}) needs {need / 2**30:.2f} GiB: the weights "
-                f"({shape[0]} words x vector_size={shape[1]}) and the whole encoded corpus "
-                f"({corpus.n_words:,} words), more than it has ({what}: "
-                f"{have / 2**30:.2f} GiB). Use strategy='parallel' (each worker holds its own "
-                "share), or give that worker more memory (memory_limit=...).")
+    short = _short_of_memory(client, need, [trainer])
+    if short:
+        _, what, have = short
+        raise MemoryError(
+            f"One worker training alone ({trainer}) needs {need / 2**30:.2f} GiB: the weights "
+            f"({shape[0]} words x vector_size={shape[1]}) and the whole encoded corpus "
+            f"({corpus.n_words:,} words), more than it has ({what}: {have / 2**30:.2f} GiB). "
+            "Use strategy='parallel' (each worker holds its own share), or give that worker "
+            "more memory (memory_limit=...).")
 
 
 def _n_tokens(raw):
@@ -494,22 +491,35 @@ def check_worker_memory(client, n_words, dim):
     """MemoryError, before training, if a worker cannot hold the weights twice.
 
     A worker holds its replica: the weights it trains and every row's value
-    at its last sync (plus a sync's tier of rows, a small fraction); the
-    single trainer holds the weights once and the whole encoded corpus.
+    at its last sync (plus a sync's tier of rows, a small fraction). The lone
+    trainer's weights and corpus are checked where it is chosen
+    (:func:`_check_lone_trainer`).
     """
     need = 2 * local.model_memory(n_words, dim)
-    limits = {addr: info.get("memory_limit") or None
-              for addr, info in client.scheduler_info()["workers"].items()}
-    machine = client.run(local._memory_limits)
-    for addr in sorted(limits):
+    short = _short_of_memory(client, need)
+    if short:
+        addr, what, have = short
+        raise MemoryError(
+            f"Training {n_words} words x vector_size={dim} needs {need / 2**30:.2f} GiB "
+            f"on every worker (its replica: the weights twice), more than worker {addr} "
+            f"has ({what}: {have / 2**30:.2f} GiB). Give the workers more memory "
+            "(memory_limit=...), or raise min_count, set max_vocab_size or lower "
+            "vector_size.")
+
+
+def _short_of_memory(client, need, workers=None):
+    """``(address, what, bytes)`` of the first of ``workers`` (None: all) that has fewer than
+    ``need`` bytes (its memory_limit, its machine's memory, or what is available there
+    now); None when every one has room."""
+    info = client.scheduler_info()["workers"]
+    workers = sorted(info) if workers is None else workers
+    machine = client.run(local._memory_limits, workers=workers)
+    for addr in workers:
         physical, available = machine.get(addr, (None, None))
-        for have, what in ((limits[addr], "its memory_limit"), (physical, "its machine's memory"),
+        limit = info.get(addr, {}).get("memory_limit") or None
+        for have, what in ((limit, "its memory_limit"), (physical, "its machine's memory"),
                            (available, "the memory available there now")):
             if have is not None and need > have:
-                raise MemoryError(
-                    f"Training {n_words} words x vector_size={dim} needs {need / 2**30:.2f} GiB "
-                    f"on every worker (its replica: the weights twice), more than worker {addr} "
-                    f"has ({what}: {have / 2**30:.2f} GiB). Give the workers more memory "
-                    "(memory_limit=...), or raise min_count, set max_vocab_size or lower "
-                    "vector_size.")
+                return addr, what, have
+    return None
 
